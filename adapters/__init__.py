@@ -1,0 +1,1 @@
+"""Chat adapters: translate platform payloads to bot.models and back."""

@@ -1,0 +1,76 @@
+"""The terminal adapter: the embedded default. Renders replies and digests with rich; posts print."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.models import ChannelRef, Digest, PaperCard, Reply, ReplyKind
+
+_STYLE = {
+    ReplyKind.INFO: "cyan",
+    ReplyKind.SUCCESS: "green",
+    ReplyKind.WARNING: "yellow",
+    ReplyKind.ERROR: "red",
+}
+
+
+def card_text(number: int, card: PaperCard) -> Group:
+    """One paper; built from plain strings (Text, not markup), so paper text can never inject styles."""
+    heading = Text(f"{number}. ", style="bold")
+    heading.append(card.title, style=f"bold link {card.url}")
+    body = Text()
+    body.append(card.stats(), style="magenta")
+    if card.matched_topics:
+        body.append("   matched: " + ", ".join(card.matched_topics), style="green")
+    byline = card.byline()
+    if byline:
+        body.append(f"\n{byline}", style="dim")
+    body.append(f"\n{card.summary}\n")
+    links = [card.url, card.pdf_url, *([card.code_url] if card.code_url else [])]
+    body.append("  ·  ".join(links), style="blue")
+    return Group(heading, Padding(body, (0, 0, 0, 3)))
+
+
+def render_digest(digest: Digest) -> Panel:
+    parts: list[RenderableType] = []
+    if digest.note:
+        parts.append(Text(digest.note + "\n", style="yellow"))
+    if not digest.cards:
+        parts.append(Text("No papers.", style="dim"))
+    for number, card in enumerate(digest.cards, 1):
+        if number > 1:
+            parts.append(Text(""))
+        parts.append(card_text(number, card))
+    return Panel(Group(*parts), title=escape(digest.title), subtitle=escape(digest.footer) or None, expand=True)
+
+
+def print_reply(console: Console, reply: Reply) -> None:
+    if reply.digest is not None:
+        console.print(render_digest(reply.digest))
+        if reply.query and reply.offset > 0:
+            console.print(Text("more: /papers more", style="dim"))
+        return
+    console.print(Text(reply.text, style=_STYLE[reply.kind]))
+
+
+class ConsoleAdapter:
+    """Posts digests to the terminal. Keeps what it posted so a restart in the same process can check."""
+
+    platform = "console"
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console()
+        self.posted: dict[str, str] = {}
+
+    async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
+        self.console.print(Text(f"#{ref.channel}", style="bold cyan"))
+        self.console.print(render_digest(digest))
+        self.posted[key] = key
+        return [key]
+
+    async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
+        return [key] if key in self.posted else None

@@ -1,0 +1,39 @@
+"""Helpers every CLI command shares: consoles, one-line failures, settings and the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+
+from bot import runtime
+from bot.commands import Context, Defaults
+from bot.config import ConfigError, Settings, load_settings
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def context(cfg: Settings) -> Context:
+    defaults = Defaults(cfg.default_post_time, cfg.default_timezone, "weekdays", cfg.default_size)
+    return Context(runtime.open_database(cfg), defaults)
+
+
+def parse_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} must be a date like 2026-06-10, not {text!r}") from None

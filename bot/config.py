@@ -1,0 +1,76 @@
+"""One settings object, read from the environment or `.env`; bad values fail at start-up with one line."""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line a user can act on."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    paperbot_db: Path = Field(default=Path("./paperbot.db"))
+    hf_api_url: str = "https://huggingface.co"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    http_timeout: float = Field(default=10.0, gt=0, alias="PAPERBOT_HTTP_TIMEOUT")
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    discord_token: SecretStr | None = None
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+
+    paperbot_http_host: str = "127.0.0.1"
+    paperbot_http_port: int = Field(default=3000, ge=0, le=65535)
+
+    default_timezone: str = Field(default="UTC", alias="PAPERBOT_DEFAULT_TZ")
+    default_post_time: str = Field(default="09:00", alias="PAPERBOT_DEFAULT_TIME")
+    default_size: int = Field(default=5, ge=1, le=20, alias="PAPERBOT_DEFAULT_SIZE")
+    log_level: str = Field(default="INFO", alias="PAPERBOT_LOG_LEVEL")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from exc
+        return value
+
+    @field_validator("default_post_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        from bot.schedule import parse_time
+
+        parse_time(value)
+        return value
+
+    def masked(self) -> dict[str, str]:
+        """Every setting as text with secrets masked, safe to print or log."""
+        out: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                out[name] = "********" if value.get_secret_value() else ""
+            else:
+                out[name] = "" if value is None else str(value)
+        return out
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn pydantic's multi-line report into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        raise ConfigError(f"bad setting {where.upper()}: {first.get('msg', 'invalid value')}") from None

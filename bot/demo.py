@@ -1,0 +1,82 @@
+"""`paperbot demo`: the embedded default. No tokens, no server: fetch (or load) a day, show its digest
+and a search in the terminal, exactly as a channel would see them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.rule import Rule
+
+from adapters.console import print_reply, render_digest
+from bot import runtime
+from bot.cli_common import context, err, fail, out, settings
+from bot.commands import search_reply
+from bot.digest import build_digest
+from bot.ingest import import_batch
+from bot.models import ChannelRef
+from bot.sources.files import FileImportError, load_file
+from storage import papers as paper_store
+
+DEMO_CHANNEL = ChannelRef("console", "demo")
+LOOK_BACK_DAYS = 6  # HF lists are sparse at weekends and fill through the day
+DEMO_TIMEOUT = 5.0
+
+
+async def _fetch_latest(ctx_db: object, cfg: object) -> str | None:
+    """Fetch today's list, or the most recent earlier one with papers. Returns an error text, or None."""
+    today = datetime.now(UTC).date()
+    async with runtime.hf_client(cfg, attempts=1, timeout=DEMO_TIMEOUT) as client:  # type: ignore[arg-type]
+        for day in runtime.recent_days(today, LOOK_BACK_DAYS):
+            outcome = await runtime.fetch_day(ctx_db, client, day)  # type: ignore[arg-type]
+            if outcome.error:
+                return outcome.error
+            if outcome.count:
+                out.print(f"Fetched {outcome.count} papers listed on {outcome.day}.", style="dim")
+                return None
+    return f"no papers listed in the last {LOOK_BACK_DAYS + 1} days"
+
+
+def demo(
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="an HF daily_papers JSON (or JSONL) file instead of fetching")
+    ] = None,
+    query: Annotated[str, typer.Option("--query", "-q", help="the search to show")] = "moe",
+) -> None:
+    """Show today's digest and a search in the terminal (no tokens, no server)."""
+    cfg = settings()
+    ctx = context(cfg)
+    if from_file is not None:
+        try:
+            batch = load_file(from_file)
+        except FileImportError as exc:
+            raise fail(str(exc)) from None
+        import_batch(ctx.db, batch)
+        day = batch.days[-1] if batch.days else None
+        out.print(f"Loaded {len(batch.papers)} papers from {from_file.name}.", style="dim")
+    else:
+        problem = asyncio.run(_fetch_latest(ctx.db, cfg))
+        if problem:
+            err.print(f"[yellow]Could not fetch from Hugging Face ({problem}).[/yellow]", highlight=False)
+        days = paper_store.listed_days(ctx.db, limit=1)
+        day = days[0] if days else None
+        if day is None:
+            raise fail(
+                "nothing stored to show yet; try `paperbot demo --from FILE` with an HF daily_papers JSON file", 1
+            )
+        if problem:
+            err.print(f"Showing the newest day already stored: {day}.", highlight=False)
+    if day is None:
+        raise fail(f"{from_file}: no listing day in the file; use `paperbot import --date D` first", 1)
+    digest = build_digest(ctx.db, DEMO_CHANNEL, day, size=ctx.defaults.size, skip_sent=False)
+    out.print(render_digest(digest))
+    out.print(Rule(f"/papers {query}"))
+    print_reply(out, search_reply(ctx, query))
+    out.print(
+        "\nNext: `paperbot chat` to try every /papers command here, `paperbot search <topic>`, "
+        "or set SLACK_BOT_TOKEN / DISCORD_TOKEN and `paperbot run`.",
+        style="dim",
+    )

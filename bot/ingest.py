@@ -1,0 +1,74 @@
+"""Store what the sources return: papers, each day's list, and the acronyms their abstracts define."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from bot import aliases
+from bot.models import ListedPaper, Paper
+from bot.sources.files import ImportBatch
+from bot.sources.hf import HFClient, SourceError
+from storage import papers as paper_store
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5_000
+
+
+def store_papers(db: sqlite_utils.Database, papers: Sequence[Paper], progress: Callable[[int], None] | None = None) -> int:
+    """Upsert papers and learn their acronyms, in chunks so a long import can report progress."""
+    aliases.ensure_seeds(db)
+    for start in range(0, len(papers), CHUNK):
+        chunk = papers[start : start + CHUNK]
+        paper_store.save_papers(db, chunk)
+        aliases.learn(db, chunk)
+        if progress:
+            progress(len(chunk))
+    return len(papers)
+
+
+def store_listed(db: sqlite_utils.Database, listed: Sequence[ListedPaper]) -> dict[str, int]:
+    by_day: dict[str, list[ListedPaper]] = defaultdict(list)
+    for entry in listed:
+        by_day[entry.day].append(entry)
+    for day, entries in by_day.items():
+        paper_store.save_daily(db, day, entries)
+        paper_store.record_fetch(db, day, len(entries))
+    return {day: len(entries) for day, entries in by_day.items()}
+
+
+def import_batch(
+    db: sqlite_utils.Database, batch: ImportBatch, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    store_papers(db, batch.papers, progress)
+    return store_listed(db, batch.listed)
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    day: str
+    count: int
+    error: str | None = None
+
+
+async def fetch_day(db: sqlite_utils.Database, client: HFClient, day: date) -> FetchOutcome:
+    """Fetch and store one day's list. A failure is recorded (for `status`) and returned, never raised."""
+    text = day.isoformat()
+    try:
+        listed = await client.daily(day)
+    except SourceError as exc:
+        logger.warning("fetch day=%s failed: %s", text, exc)
+        paper_store.record_fetch(db, text, 0, str(exc))
+        return FetchOutcome(text, 0, str(exc))
+    store_papers(db, [lp.paper for lp in listed])
+    if listed:
+        paper_store.save_daily(db, text, listed)
+    paper_store.record_fetch(db, text, len(listed))
+    logger.info("fetch day=%s papers=%d", text, len(listed))
+    return FetchOutcome(text, len(listed))

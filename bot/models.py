@@ -1,0 +1,139 @@
+"""The neutral message model: plain-text fields only; each adapter escapes and fits its platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+HF_PAPER_URL = "https://huggingface.co/papers/{id}"
+ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
+ARXIV_PDF_URL = "https://arxiv.org/pdf/{id}"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper as stored: keyed by arXiv id without version."""
+
+    id: str
+    title: str
+    summary: str
+    authors: tuple[str, ...] = ()
+    published_at: str | None = None  # ISO date (YYYY-MM-DD) of the arXiv publication
+    upvotes: int | None = None
+    comments: int | None = None
+    stars: int | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    organization: str | None = None
+    source: str = "hf"
+
+
+@dataclass(frozen=True)
+class ListedPaper:
+    """One entry of a Hugging Face daily list: which paper, on which day, at which rank."""
+
+    paper: Paper
+    day: str  # YYYY-MM-DD, the day it was listed on Daily Papers
+    rank: int
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    platform: str  # "slack", "discord", "console"
+    channel: str
+    workspace: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelRef:
+        platform, sep, channel = text.partition(":")
+        if not sep or not platform or not channel:
+            raise ValueError(f"channel must look like PLATFORM:CHANNEL (e.g. slack:C0123), got {text!r}")
+        return cls(platform=platform.strip().lower(), channel=channel.strip())
+
+
+@dataclass(frozen=True)
+class PaperCard:
+    arxiv_id: str
+    title: str
+    url: str
+    arxiv_url: str
+    pdf_url: str
+    summary: str
+    code_url: str | None = None
+    authors: tuple[str, ...] = ()
+    organization: str | None = None
+    upvotes: int = 0
+    comments: int = 0
+    stars: int | None = None
+    matched_topics: tuple[str, ...] = ()
+    score: float = 0.0
+
+    def byline(self, max_authors: int = 3) -> str:
+        names = list(self.authors[:max_authors])
+        if len(self.authors) > max_authors:
+            names.append("et al.")
+        text = ", ".join(names)
+        if self.organization:
+            text = f"{text} · {self.organization}" if text else self.organization
+        return text
+
+    def stats(self) -> str:
+        parts = [f"▲ {self.upvotes}", f"💬 {self.comments}"]
+        if self.stars is not None:
+            parts.append(f"★ {self.stars}")
+        return "  ".join(parts)
+
+
+@dataclass(frozen=True)
+class Digest:
+    title: str
+    day: str
+    cards: tuple[PaperCard, ...]
+    footer: str = ""
+    note: str = ""  # e.g. "nothing matched your topics today, showing the top trending"
+
+    def fallback_text(self) -> str:
+        """Numbered plain text: the notification preview and the version for clients without rich layout."""
+        lines = [self.title]
+        if self.note:
+            lines.append(self.note)
+        for number, card in enumerate(self.cards, 1):
+            line = f"{number}. {card.title} ({card.url})"
+            if card.matched_topics:
+                line += f" [{', '.join(card.matched_topics)}]"
+            lines.append(line)
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(lines)
+
+
+class ReplyKind(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    kind: ReplyKind = ReplyKind.INFO
+    ephemeral: bool = True
+    digest: Digest | None = None
+    query: str | None = None  # set for searches, so adapters can offer "Next 5" / "More like this"
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Command:
+    ref: ChannelRef
+    user: str
+    text: str
+    user_can_manage: bool = True
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,139 @@
+"""The topic/query language: user text -> a parsed query -> a safe FTS5 expression.
+
+Grammar (everything else is plain text, never syntax):
+    word                 a term; hyphenated words ("text-to-image") are phrases
+    "some phrase"        the words next to each other
+    -word, -"phrase"     exclude papers containing it
+    author:name, author:"first last"
+
+Every term reaching MATCH is made of letters and digits only and is double-quoted, so input such as
+`moe"`, `AND OR`, `*`, `NEAR(` or `{}` is searched as the words it contains, or rejected with a message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 12
+MAX_TERM_TOKENS = 8
+
+_WORD = re.compile(r"[^\W_]+")
+_PIECE = re.compile(
+    r"""(?P<neg>-)?(?:(?P<field>author|authors|by):)?(?:"(?P<quoted>[^"]*)"?|(?P<bare>[^\s"]+))""",
+    re.IGNORECASE,
+)
+
+
+class QueryError(ValueError):
+    """The text holds nothing to search for; the message says what to type instead."""
+
+
+Phrase = tuple[str, ...]  # lower-case alphanumeric tokens, searched as adjacent words
+
+
+# Left out of loose matches and of the concept list (they still count inside phrases).
+STOPWORDS = frozenset(
+    "a an the of for in on at to and or with by from via is are be as into using based towards toward".split()
+)
+
+
+@dataclass
+class Concept:
+    """One thing the user asked for, with every way papers may write it (acronym, long form, fixed typo)."""
+
+    label: str
+    phrases: list[Phrase]
+    exact: bool = False  # typed in quotes: only the phrase itself counts
+    weight: float = 1.0  # terms added by search itself (feedback) count for less than typed ones
+
+    def add(self, phrase: Phrase) -> None:
+        if phrase and phrase not in self.phrases:
+            self.phrases.append(phrase)
+
+
+@dataclass
+class ParsedQuery:
+    concepts: list[Concept] = field(default_factory=list)
+    excluded: list[Phrase] = field(default_factory=list)
+    authors: list[Phrase] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        return [tok for c in self.concepts for tok in c.phrases[0]]
+
+
+def tokens(text: str) -> Phrase:
+    return tuple(t.lower() for t in _WORD.findall(text))[:MAX_TERM_TOKENS]
+
+
+def parse(text: str) -> ParsedQuery:
+    """Split user text into concepts, exclusions and author filters. Raises QueryError when empty."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    query = ParsedQuery()
+    for match in _PIECE.finditer(text):
+        raw = match.group("quoted") if match.group("quoted") is not None else match.group("bare") or ""
+        phrase = tokens(raw)
+        if not phrase:
+            continue
+        if match.group("field"):
+            query.authors.append(phrase)
+        elif match.group("neg"):
+            query.excluded.append(phrase)
+        elif match.group("quoted") is not None or len(phrase) > 1:
+            # A quoted phrase or hyphenated compound is one concept; a "-" inside a word is not an exclusion.
+            exact = match.group("quoted") is not None
+            query.concepts.append(Concept(label=" ".join(phrase), phrases=[phrase], exact=exact))
+        else:
+            query.concepts.append(Concept(label=phrase[0], phrases=[phrase]))
+        if len(query.concepts) + len(query.authors) >= MAX_TERMS:
+            break
+    if not query.concepts and not query.authors:
+        if query.excluded:
+            raise QueryError("add at least one word to search for; '-word' only excludes")
+        raise QueryError("type a topic to search for, e.g. `moe` or `\"kv cache\" -survey`")
+    return query
+
+
+def quote(phrase: Phrase) -> str:
+    # Tokens hold only letters and digits, but double any quote anyway so this can never open syntax.
+    return '"' + " ".join(t.replace('"', '""') for t in phrase) + '"'
+
+
+def concept_expr(concept: Concept, column: str | None = None) -> str:
+    inner = " OR ".join(quote(p) for p in concept.phrases)
+    expr = f"({inner})"
+    return f"{column} : {expr}" if column else expr
+
+
+def loose_expr(concept: Concept) -> str | None:
+    """A compound's content words in any order ("image from text" for text-to-image), or None."""
+    if concept.exact:
+        return None
+    words = [t for t in concept.phrases[0] if t not in STOPWORDS]
+    if len(words) < 2:
+        return None
+    return "(" + " AND ".join(quote((w,)) for w in words) + ")"
+
+
+def any_expr(concept: Concept) -> str:
+    loose = loose_expr(concept)
+    return f"({concept_expr(concept)} OR {loose})" if loose else concept_expr(concept)
+
+
+def _filters(query: ParsedQuery) -> tuple[str, str]:
+    authors = " AND ".join(f"authors_text : {quote(a)}" for a in query.authors)
+    excluded = " OR ".join(quote(p) for p in query.excluded)
+    return authors, excluded
+
+
+def to_fts(query: ParsedQuery) -> str:
+    """Candidates: any concept (loosely) matched, every author filter met, no excluded phrase present."""
+    authors, excluded = _filters(query)
+    expr = " OR ".join(any_expr(c) for c in query.concepts)
+    if authors:
+        expr = f"({expr}) AND {authors}" if expr else authors
+    if excluded:
+        expr = f"({expr}) NOT ({excluded})"
+    return expr

@@ -1,0 +1,88 @@
+"""Pure scoring: search relevance, trending score and digest ordering. No I/O here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+# Relevance is mostly "does the paper cover every part of the query, and in its title";
+# BM25 orders papers that cover the same parts. Popularity and recency only break near-ties.
+W_BM25 = 0.6
+W_COVERAGE = 1.0
+W_TITLE = 0.5
+W_PHRASE = 0.4
+W_POPULARITY = 0.06
+W_RECENCY = 0.03
+
+
+@dataclass(frozen=True)
+class Features:
+    pk: int
+    bm25: float
+    coverage: float  # share of the query's concepts the paper matches, 0..1 (plus feedback terms)
+    title_coverage: float  # share of them in the title
+    phrase: bool  # the query's words appear as one phrase
+    upvotes: int = 0
+    comments: int = 0
+    stars: int = 0
+    published_at: str | None = None
+
+
+def trending_score(upvotes: int, comments: int = 0, stars: int | None = 0) -> float:
+    """Community signal: upvotes dominate; discussion and code stars add with diminishing returns.
+
+    Stars weigh little: a paper linking a famous existing repository inherits its stars.
+    """
+    return math.log1p(max(upvotes, 0)) + 0.3 * math.log1p(max(comments, 0)) + 0.1 * math.log1p(max(stars or 0, 0))
+
+
+def _recency(published_at: str | None, newest: date | None) -> float:
+    if not published_at or newest is None:
+        return 0.0
+    try:
+        age = (newest - date.fromisoformat(published_at[:10])).days
+    except ValueError:
+        return 0.0
+    return 1.0 / (1.0 + max(age, 0) / 30.0)
+
+
+def relevance(features: Sequence[Features], newest: date | None = None) -> dict[int, float]:
+    """Score every candidate; larger is better. Normalised within the candidate set."""
+    if not features:
+        return {}
+    top_bm25 = max(f.bm25 for f in features) or 1.0
+    top_trend = max(trending_score(f.upvotes, f.comments, f.stars) for f in features) or 1.0
+    scores: dict[int, float] = {}
+    for f in features:
+        score = (
+            W_BM25 * (f.bm25 / top_bm25)
+            + W_COVERAGE * f.coverage
+            + W_TITLE * f.title_coverage
+            + (W_PHRASE if f.phrase else 0.0)
+            + W_POPULARITY * trending_score(f.upvotes, f.comments, f.stars) / top_trend
+            + W_RECENCY * _recency(f.published_at, newest)
+        )
+        scores[f.pk] = round(score, 6)
+    return scores
+
+
+def order(scores: Mapping[int, float], tiebreak: Mapping[int, float] | None = None) -> list[int]:
+    """Keys best first; ties broken by `tiebreak` (e.g. upvotes), then by key for a stable order."""
+    tiebreak = tiebreak or {}
+    return sorted(scores, key=lambda k: (-scores[k], -tiebreak.get(k, 0.0), k))
+
+
+def digest_order(
+    relevance_by_pk: Mapping[int, float], trend_by_pk: Mapping[int, float], topic_weight: float = 0.6
+) -> list[int]:
+    """Matched papers first, by a blend of topic relevance and trending; then the rest by trending."""
+    top_rel = max(relevance_by_pk.values(), default=0.0) or 1.0
+    top_trend = max(trend_by_pk.values(), default=0.0) or 1.0
+    matched = {
+        pk: topic_weight * rel / top_rel + (1 - topic_weight) * trend_by_pk.get(pk, 0.0) / top_trend
+        for pk, rel in relevance_by_pk.items()
+    }
+    rest = {pk: t for pk, t in trend_by_pk.items() if pk not in matched}
+    return order(matched, trend_by_pk) + order(rest)

@@ -1,0 +1,279 @@
+"""Search: parse, expand acronyms and typos, fetch candidates from FTS5, re-rank with bot.ranking."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlite_utils
+
+from bot import ranking
+from bot.aliases import normalize_long
+from bot.models import Paper
+from bot.query import (
+    STOPWORDS,
+    Concept,
+    any_expr,
+    ParsedQuery,
+    Phrase,
+    concept_expr,
+    loose_expr,
+    parse,
+    quote,
+    to_fts,
+    tokens,
+)
+from storage import aliases as alias_store
+from storage import papers as paper_store
+
+logger = logging.getLogger(__name__)
+
+MIN_TYPO_LEN = 5
+LOOSE_CREDIT = 0.5  # a compound's words present but not side by side
+FEEDBACK_DOCS = 5
+FEEDBACK_MIN_DOCS = 3
+FEEDBACK_TERMS = 3
+W_FEEDBACK = 0.3
+MAX_LONG_FORM = 6
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    paper: Paper
+    score: float
+    matched: tuple[str, ...]
+
+
+@dataclass
+class SearchResult:
+    text: str
+    hits: list[SearchHit]
+    total: int  # candidates considered (an upper bound on the results available)
+    corrections: dict[str, str] = field(default_factory=dict)
+    expansions: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _drop_stopwords(query: ParsedQuery) -> None:
+    kept = [c for c in query.concepts if not (len(c.phrases[0]) == 1 and c.phrases[0][0] in STOPWORDS)]
+    if kept:
+        query.concepts = kept
+
+
+def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: list[Phrase]) -> None:
+    """Acronym <-> long form, so "moe" finds "mixture-of-experts" and "mixture of experts" finds "MoE"."""
+    for concept in query.concepts:
+        first = concept.phrases[0]
+        if len(first) == 1:
+            word = first[0]
+            forms = alias_store.long_forms(db, word)
+            if not forms and len(word) > 3 and word.endswith("s"):  # "ssms", "llms"
+                forms = alias_store.long_forms(db, word[:-1])
+            for long in forms:
+                concept.add(tuple(long.split()))
+        else:
+            for short in alias_store.short_forms(db, normalize_long(" ".join(first))):
+                concept.add((short,))
+    # A long form typed out word by word ("mixture of experts", "key value cache"): give each of its words
+    # the acronym as an alternative, so a paper that only says "MoE" still covers every word.
+    words = [p[0] for p in original if len(p) == 1]
+    for size in range(min(MAX_LONG_FORM, len(words)), 1, -1):
+        for start in range(len(words) - size + 1):
+            span = words[start : start + size]
+            shorts = alias_store.short_forms(db, normalize_long(" ".join(span)))
+            if not shorts:
+                continue
+            for concept in query.concepts:
+                if len(concept.phrases[0]) == 1 and concept.phrases[0][0] in span:
+                    for short in shorts:
+                        concept.add((short,))
+
+
+def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, str]:
+    """A word no paper contains is swapped for the closest indexed word, if one is close enough."""
+    fixed: dict[str, str] = {}
+    for concept in query.concepts:
+        if len(concept.phrases) != 1 or len(concept.phrases[0]) != 1:
+            continue
+        word = concept.phrases[0][0]
+        if len(word) < MIN_TYPO_LEN or word.isdigit() or paper_store.fts_has(db, quote((word,))):
+            continue
+        vocab = paper_store.vocab_terms(db, word[:2])
+        close = difflib.get_close_matches(word, [t for t, _ in vocab], n=3, cutoff=0.75)
+        if close:
+            counts = dict(vocab)
+            best = max(close, key=lambda t: (difflib.SequenceMatcher(None, word, t).ratio(), counts[t]))
+            concept.add((best,))
+            fixed[word] = best
+    return fixed
+
+
+def _phrase_variants(query: ParsedQuery) -> list[Phrase]:
+    """The typed words as one phrase, and with each concept's alternatives swapped in once."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    if len(typed) < 2:
+        return []
+    base = [c.phrases[0] for c in typed]
+    variants = [tuple(t for p in base for t in p)]
+    for i, concept in enumerate(typed):
+        for alt in concept.phrases[1:]:
+            swapped = [*base[:i], alt, *base[i + 1 :]]
+            variants.append(tuple(t for p in swapped for t in p))
+    return variants[:8]
+
+
+def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str, str]]:
+    query = parse(text)
+    original = [c.phrases[0] for c in query.concepts]
+    _drop_stopwords(query)
+    _expand_aliases(db, query, original)
+    return query, _correct_typos(db, query)
+
+
+Ranked = list[tuple[int, float, tuple[str, ...]]]
+
+
+def _concept_shares(db: sqlite_utils.Database, query: ParsedQuery) -> list[float]:
+    """Each concept's share of "covers the query": rarer concepts count for more, as in BM25's IDF.
+
+    Typed concepts' shares sum to 1; feedback concepts add their (small) weight on top.
+    """
+    total = max(paper_store.paper_count(db), 1)
+    idf = []
+    for concept in query.concepts:
+        df = paper_store.fts_count(db, any_expr(concept), cap=total)
+        idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
+    typed_idf = sum(w for c, w in zip(query.concepts, idf, strict=True) if c.weight == 1.0) or 1.0
+    return [w / typed_idf if c.weight == 1.0 else c.weight for c, w in zip(query.concepts, idf, strict=True)]
+
+
+def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]]) -> Ranked:
+    """Re-rank FTS candidates by how much of the query each covers, where, and how popular it is."""
+    pks = [pk for pk, _ in candidates]
+    coverage: dict[int, float] = dict.fromkeys(pks, 0.0)
+    in_title: dict[int, float] = dict.fromkeys(pks, 0.0)
+    labels: dict[int, list[str]] = {pk: [] for pk in pks}
+    shares = _concept_shares(db, query)
+    for concept, share in zip(query.concepts, shares, strict=True):
+        strict = paper_store.fts_matching(db, concept_expr(concept), pks)
+        loose_sql = loose_expr(concept)
+        loose = paper_store.fts_matching(db, loose_sql, pks) - strict if loose_sql else set()
+        for pk in strict | loose:
+            coverage[pk] += share * (1.0 if pk in strict else LOOSE_CREDIT)
+            if concept.weight == 1.0:
+                labels[pk].append(concept.label)
+        if concept.weight == 1.0:
+            for pk in paper_store.fts_matching(db, concept_expr(concept, "title"), pks):
+                in_title[pk] += share
+    variants = _phrase_variants(query)
+    phrased = paper_store.fts_matching(db, " OR ".join(quote(v) for v in variants), pks) if variants else set()
+    signals = paper_store.paper_signals(db, pks)
+    features = [
+        ranking.Features(
+            pk=pk,
+            bm25=bm25,
+            coverage=coverage[pk],
+            title_coverage=in_title[pk],
+            phrase=pk in phrased,
+            upvotes=signals[pk][0],
+            comments=signals[pk][1],
+            stars=signals[pk][2],
+            published_at=signals[pk][3],
+        )
+        for pk, bm25 in candidates
+    ]
+    newest = paper_store.newest_published(db)
+    scores = ranking.relevance(features, date.fromisoformat(newest[:10]) if newest else None)
+    ordered = ranking.order(scores, {pk: float(signals[pk][0]) for pk in pks})
+    return [(pk, scores[pk], tuple(labels[pk])) for pk in ordered]
+
+
+def _feedback_terms(db: sqlite_utils.Database, query: ParsedQuery, ranked: Ranked) -> list[str]:
+    """Pseudo-relevance feedback: rare words shared by the titles and keywords of the best first-pass hits.
+
+    "expert routing" finds papers on mixture-of-experts; their titles share "moe" and "mixture", which
+    then also reach the MoE papers that never say "routing". Added terms carry little weight, so they
+    order the tail and never outrank papers matching what was typed.
+    """
+    top = [pk for pk, _, labels in ranked[:FEEDBACK_DOCS] if labels]
+    if len(top) < FEEDBACK_MIN_DOCS:
+        return []
+    typed = {t for c in query.concepts for p in c.phrases for t in p}
+    counts: Counter[str] = Counter()
+    for text in paper_store.titles_and_keywords(db, top):
+        counts.update({t for t in tokens(text) if _usable(t, typed)})
+    total = paper_store.paper_count(db)
+    scored = []
+    for term, seen in counts.items():
+        if seen < 2:
+            continue
+        df = paper_store.fts_count(db, quote((term,)), cap=total)
+        if 0 < df < total / 3:
+            scored.append((seen * math.log(total / df), term))
+    return [term for _, term in sorted(scored, reverse=True)[:FEEDBACK_TERMS]]
+
+
+def _usable(term: str, typed: set[str]) -> bool:
+    if len(term) < 3 or term.isdigit() or term in STOPWORDS:
+        return False
+    # Inflections of a typed word add nothing ("experts" for "expert").
+    return not any(term[:5] == word[:5] for word in typed)
+
+
+def rank(
+    db: sqlite_utils.Database,
+    query: ParsedQuery,
+    *,
+    within: Sequence[int] | None = None,
+    depth: int = 200,
+    feedback: bool = True,
+) -> Ranked:
+    """(pk, score, matched concept labels), best first."""
+    candidates = paper_store.fts_ranked(db, to_fts(query), depth, within)
+    if not candidates:
+        return []
+    ranked = _score(db, query, candidates)
+    terms = _feedback_terms(db, query, ranked) if feedback else []
+    if not terms:
+        return ranked
+    share = W_FEEDBACK / len(terms)
+    expanded = ParsedQuery(
+        concepts=[*query.concepts, *(Concept(t, [(t,)], weight=share) for t in terms)],
+        excluded=query.excluded,
+        authors=query.authors,
+    )
+    return _score(db, expanded, paper_store.fts_ranked(db, to_fts(expanded), depth, within))
+
+
+def search(
+    db: sqlite_utils.Database,
+    text: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    within: Sequence[int] | None = None,
+    feedback: bool = True,
+) -> SearchResult:
+    """Ranked papers for user text. Raises bot.query.QueryError for text with nothing to search."""
+    query, corrections = prepare(db, text)
+    ranked = rank(db, query, within=within, depth=max(200, (offset + limit) * 4), feedback=feedback)
+    page = ranked[offset : offset + limit]
+    papers = paper_store.get_papers_by_pk(db, [pk for pk, _, _ in page])
+    hits = [SearchHit(papers[pk], score, labels) for pk, score, labels in page if pk in papers]
+    expansions = {c.label: [" ".join(p) for p in c.phrases[1:]] for c in query.concepts if len(c.phrases) > 1}
+    logger.debug("search %r -> %s", text, to_fts(query))
+    return SearchResult(text, hits, len(ranked), corrections, expansions)
+
+
+def baseline_or(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[str]:
+    """Plain FTS5 BM25 over an OR of the query's words: the yardstick bench/search_quality.py compares with."""
+    words = [w for c in parse(text).concepts for p in c.phrases for w in p]
+    if not words:
+        return []
+    rows = paper_store.fts_ranked(db, " OR ".join(quote((w,)) for w in words), limit, weights=(1.0, 1.0, 1.0, 1.0))
+    papers = paper_store.get_papers_by_pk(db, [pk for pk, _ in rows])
+    return [papers[pk].id for pk, _ in rows if pk in papers]

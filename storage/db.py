@@ -1,0 +1,180 @@
+"""Open the SQLite file, tune it for one writer and many readers, and apply forward migrations."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        f"""
+        -- pk is an explicit INTEGER PRIMARY KEY so VACUUM can never renumber the rows the FTS index points at.
+        CREATE TABLE papers (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            authors TEXT,
+            authors_text TEXT,
+            published_at TEXT,
+            upvotes INTEGER,
+            comments INTEGER,
+            stars INTEGER,
+            github_repo TEXT,
+            project_page TEXT,
+            ai_summary TEXT,
+            ai_keywords TEXT,
+            keywords_text TEXT,
+            organization TEXT,
+            source TEXT NOT NULL DEFAULT 'hf',
+            added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+        );
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, summary, keywords_text, authors_text,
+            content='papers', content_rowid='pk', tokenize='{FTS_TOKENIZER}'
+        );
+        CREATE VIRTUAL TABLE papers_vocab USING fts5vocab(papers_fts, 'row');
+        CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+            INSERT INTO papers_fts(rowid, title, summary, keywords_text, authors_text)
+            VALUES (new.pk, new.title, new.summary, new.keywords_text, new.authors_text);
+        END;
+        CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+            INSERT INTO papers_fts(papers_fts, rowid, title, summary, keywords_text, authors_text)
+            VALUES ('delete', old.pk, old.title, old.summary, old.keywords_text, old.authors_text);
+        END;
+        -- Re-imports mostly refresh counters: only touch the index when indexed text really changed.
+        CREATE TRIGGER papers_au AFTER UPDATE ON papers
+        WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary
+          OR old.keywords_text IS NOT new.keywords_text OR old.authors_text IS NOT new.authors_text
+        BEGIN
+            INSERT INTO papers_fts(papers_fts, rowid, title, summary, keywords_text, authors_text)
+            VALUES ('delete', old.pk, old.title, old.summary, old.keywords_text, old.authors_text);
+            INSERT INTO papers_fts(rowid, title, summary, keywords_text, authors_text)
+            VALUES (new.pk, new.title, new.summary, new.keywords_text, new.authors_text);
+        END;
+
+        CREATE TABLE daily (
+            day TEXT NOT NULL,
+            paper_id TEXT NOT NULL REFERENCES papers(id),
+            rank INTEGER NOT NULL,
+            upvotes INTEGER NOT NULL DEFAULT 0,
+            comments INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (day, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX daily_paper ON daily(paper_id);
+
+        CREATE TABLE fetches (
+            day TEXT PRIMARY KEY,
+            fetched_at TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            error TEXT
+        );
+
+        CREATE TABLE aliases (
+            short TEXT NOT NULL,
+            long TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (short, long)
+        ) WITHOUT ROWID;
+        CREATE INDEX aliases_long ON aliases(long);
+
+        CREATE TABLE channels (
+            key TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            workspace TEXT NOT NULL DEFAULT '',
+            post_time TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            days TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            pause_reason TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE subscriptions (
+            channel_key TEXT NOT NULL REFERENCES channels(key),
+            topic TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel_key, topic)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE deliveries (
+            channel_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            status TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            sent_at TEXT,
+            message_ids TEXT NOT NULL DEFAULT '[]',
+            papers TEXT NOT NULL DEFAULT '[]',
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (channel_key, day)
+        ) WITHOUT ROWID;
+        CREATE TABLE sent_papers (
+            channel_key TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            PRIMARY KEY (channel_key, paper_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply every migration newer than the file's user_version, each in its own transaction."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"database schema v{current} is newer than this paperbot (v{SCHEMA_VERSION}); upgrade paperbot"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.conn:
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+        logger.info("database migrated to schema v%d", version)
+    return SCHEMA_VERSION
+
+
+def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database. `memory=True` is for tests and benchmarks."""
+    if memory or path is None:
+        db = sqlite_utils.Database(memory=True)
+    else:
+        target = Path(path)
+        if target.parent and not target.parent.exists():
+            raise FileNotFoundError(f"folder for the database does not exist: {target.parent}")
+        conn = sqlite3.connect(str(target), timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA foreign_keys = OFF")
+    migrate(db)
+    return db

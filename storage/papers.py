@@ -1,0 +1,256 @@
+"""Papers, each day's Hugging Face list, and the FTS5 look-ups search and digests are built from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from bot.models import ListedPaper, Paper
+
+# Column weights for bm25(): title, abstract, AI keywords, authors.
+BM25_WEIGHTS = (4.0, 1.0, 2.0, 1.0)
+_COUNTERS = ("upvotes", "comments", "stars")
+_TEXT = (
+    "title",
+    "summary",
+    "authors",
+    "authors_text",
+    "published_at",
+    "github_repo",
+    "project_page",
+    "ai_summary",
+    "ai_keywords",
+    "keywords_text",
+    "organization",
+    "source",
+)
+_COLUMNS = ("id", *_TEXT, *_COUNTERS)
+# A field a source does not know (None) never erases what another source stored.
+_UPSERT = (
+    f"INSERT INTO papers ({', '.join(_COLUMNS)}, updated_at) "
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)}, ?) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c} = COALESCE(excluded.{c}, papers.{c})" for c in (*_TEXT, *_COUNTERS))
+    + ", updated_at = excluded.updated_at"
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _row(paper: Paper, stamp: str) -> tuple[object, ...]:
+    authors = list(paper.authors)
+    keywords = list(paper.ai_keywords)
+    values: dict[str, object] = {
+        "id": paper.id,
+        "title": paper.title,
+        "summary": paper.summary,
+        "authors": json.dumps(authors, ensure_ascii=False) if authors else None,
+        "authors_text": ", ".join(authors) if authors else None,
+        "published_at": paper.published_at,
+        "github_repo": paper.github_repo,
+        "project_page": paper.project_page,
+        "ai_summary": paper.ai_summary,
+        "ai_keywords": json.dumps(keywords, ensure_ascii=False) if keywords else None,
+        "keywords_text": "; ".join(keywords) if keywords else None,
+        "organization": paper.organization,
+        "source": paper.source,
+        "upvotes": paper.upvotes,
+        "comments": paper.comments,
+        "stars": paper.stars,
+    }
+    return (*(values[c] for c in _COLUMNS), stamp)
+
+
+def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> int:
+    """Insert or refresh papers by arXiv id; idempotent. Returns how many rows were written."""
+    stamp = now_iso()
+    rows = [_row(p, stamp) for p in papers]
+    with db.conn:
+        db.conn.executemany(_UPSERT, rows)
+    return len(rows)
+
+
+def save_daily(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper]) -> None:
+    """Replace the stored list of `day` with this one (ranks and counters move during the day)."""
+    stamp = now_iso()
+    with db.conn:
+        db.execute("DELETE FROM daily WHERE day = ?", [day])
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO daily (day, paper_id, rank, upvotes, comments, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(day, lp.paper.id, lp.rank, lp.paper.upvotes or 0, lp.paper.comments or 0, stamp) for lp in listed],
+        )
+
+
+def record_fetch(db: sqlite_utils.Database, day: str, count: int, error: str | None = None) -> None:
+    with db.conn:
+        db.execute(
+            "INSERT INTO fetches (day, fetched_at, count, error) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(day) DO UPDATE SET fetched_at = excluded.fetched_at, "
+            "count = CASE WHEN excluded.error IS NULL THEN excluded.count ELSE fetches.count END, "
+            "error = excluded.error",
+            [day, now_iso(), count, error],
+        )
+
+
+def last_fetch(db: sqlite_utils.Database) -> dict[str, object] | None:
+    row = db.execute("SELECT day, fetched_at, count, error FROM fetches ORDER BY fetched_at DESC LIMIT 1").fetchone()
+    return dict(zip(("day", "fetched_at", "count", "error"), row, strict=True)) if row else None
+
+
+def _paper(row: dict[str, Any]) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        summary=row["summary"],
+        authors=tuple(json.loads(row["authors"] or "[]")),
+        published_at=row["published_at"],
+        upvotes=row["upvotes"],
+        comments=row["comments"],
+        stars=row["stars"],
+        github_repo=row["github_repo"],
+        project_page=row["project_page"],
+        ai_summary=row["ai_summary"],
+        ai_keywords=tuple(json.loads(row["ai_keywords"] or "[]")),
+        organization=row["organization"],
+        source=row["source"],
+    )
+
+
+def _dict_rows(db: sqlite_utils.Database, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def get_papers_by_pk(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, Paper]:
+    if not pks:
+        return {}
+    marks = ",".join("?" for _ in pks)
+    rows = _dict_rows(db, f"SELECT * FROM papers WHERE pk IN ({marks})", pks)
+    return {int(r["pk"]): _paper(r) for r in rows}
+
+
+def get_paper(db: sqlite_utils.Database, paper_id: str) -> Paper | None:
+    rows = _dict_rows(db, "SELECT * FROM papers WHERE id = ?", [paper_id])
+    return _paper(rows[0]) if rows else None
+
+
+def paper_count(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class DailyEntry:
+    pk: int
+    paper_id: str
+    rank: int
+    upvotes: int
+    comments: int
+
+
+def daily_list(db: sqlite_utils.Database, day: str) -> list[DailyEntry]:
+    rows = db.execute(
+        "SELECT p.pk, d.paper_id, d.rank, max(d.upvotes, coalesce(p.upvotes, 0)), "
+        "max(d.comments, coalesce(p.comments, 0)) "
+        "FROM daily d JOIN papers p ON p.id = d.paper_id WHERE d.day = ? ORDER BY d.rank",
+        [day],
+    ).fetchall()
+    return [DailyEntry(*row) for row in rows]
+
+
+def listed_days(db: sqlite_utils.Database, until: str | None = None, limit: int = 30) -> list[str]:
+    sql = "SELECT DISTINCT day FROM daily"
+    params: list[object] = []
+    if until:
+        sql += " WHERE day <= ?"
+        params.append(until)
+    sql += " ORDER BY day DESC LIMIT ?"
+    params.append(limit)
+    return [r[0] for r in db.execute(sql, params).fetchall()]
+
+
+def fts_ranked(
+    db: sqlite_utils.Database,
+    expression: str,
+    limit: int,
+    within: Sequence[int] | None = None,
+    weights: Sequence[float] = BM25_WEIGHTS,
+) -> list[tuple[int, float]]:
+    """(pk, bm25) best first; bm25 is negated so that larger is better."""
+    weights_sql = ", ".join(str(float(w)) for w in weights)
+    sql = f"SELECT rowid, -bm25(papers_fts, {weights_sql}) FROM papers_fts WHERE papers_fts MATCH ?"
+    params: list[object] = [expression]
+    if within is not None:
+        if not within:
+            return []
+        sql += f" AND rowid IN ({','.join('?' for _ in within)})"
+        params.extend(within)
+    sql += f" ORDER BY bm25(papers_fts, {weights_sql}) LIMIT ?"
+    params.append(limit)
+    return [(int(r[0]), float(r[1])) for r in db.execute(sql, params).fetchall()]
+
+
+def fts_matching(db: sqlite_utils.Database, expression: str, within: Sequence[int]) -> set[int]:
+    """Which of `within` match `expression` (no ranking)."""
+    if not within:
+        return set()
+    marks = ",".join("?" for _ in within)
+    sql = f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN ({marks})"
+    return {int(r[0]) for r in db.execute(sql, [expression, *within]).fetchall()}
+
+
+def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
+    return db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone() is not None
+
+
+def vocab_terms(db: sqlite_utils.Database, prefix: str, limit: int = 5000) -> list[tuple[str, int]]:
+    """Indexed (stemmed) terms starting with `prefix`, with their document counts."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = db.execute(
+        "SELECT term, doc FROM papers_vocab WHERE term >= ? AND term < ? LIMIT ?", [prefix, upper, limit]
+    ).fetchall()
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def newest_published(db: sqlite_utils.Database) -> str | None:
+    row = db.execute("SELECT max(published_at) FROM papers").fetchone()
+    return row[0] if row else None
+
+
+def paper_signals(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, tuple[int, int, int, str | None]]:
+    """pk -> (upvotes, comments, stars, published_at), the cheap columns ranking needs for every candidate."""
+    if not pks:
+        return {}
+    marks = ",".join("?" for _ in pks)
+    rows = db.execute(
+        "SELECT pk, coalesce(upvotes, 0), coalesce(comments, 0), coalesce(stars, 0), published_at "
+        f"FROM papers WHERE pk IN ({marks})",
+        list(pks),
+    ).fetchall()
+    return {int(r[0]): (int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows}
+
+
+def titles_and_keywords(db: sqlite_utils.Database, pks: Sequence[int]) -> list[str]:
+    if not pks:
+        return []
+    marks = ",".join("?" for _ in pks)
+    rows = db.execute(
+        f"SELECT title || ' ' || coalesce(keywords_text, '') FROM papers WHERE pk IN ({marks})", list(pks)
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def fts_count(db: sqlite_utils.Database, expression: str, cap: int) -> int:
+    """Documents matching `expression`, counting no further than `cap` (cheap for common words)."""
+    row = db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)", [expression, cap]
+    ).fetchone()
+    return int(row[0])

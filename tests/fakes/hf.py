@@ -1,0 +1,77 @@
+"""A local Hugging Face: GET /api/daily_papers?date=&limit=&p= served from recorded or generated days.
+
+Like the real API it caps `limit` at 100 (400 above), pages with `p`, and answers a day it does not know
+with an empty array. Faults are scripted per request: `fail(500, times=2)`, `throttle(retry_after=1)`,
+`stall(seconds)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Fault:
+    status: int = 500
+    delay: float = 0.0
+    retry_after: float | None = None
+
+
+@dataclass
+class FakeHF:
+    days: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    def fail(self, status: int = 500, times: int = 1) -> None:
+        self.faults.extend(Fault(status=status) for _ in range(times))
+
+    def throttle(self, retry_after: float) -> None:
+        self.faults.append(Fault(status=429, retry_after=retry_after))
+
+    def stall(self, seconds: float, times: int = 1) -> None:
+        self.faults.extend(Fault(status=200, delay=seconds) for _ in range(times))
+
+    async def _daily(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append({"at": time.monotonic(), **request.query})
+        if self.faults:
+            fault = self.faults.pop(0)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            elif fault.status == 429:
+                return web.json_response(
+                    {"error": "rate limited"}, status=429, headers={"Retry-After": str(fault.retry_after)}
+                )
+            else:
+                return web.json_response({"error": "boom"}, status=fault.status)
+        try:
+            limit = int(request.query.get("limit", "50"))
+            page = int(request.query.get("p", "0"))
+        except ValueError:
+            return web.json_response({"error": "bad parameter"}, status=400)
+        if not 1 <= limit <= 100:
+            return web.json_response({"error": "limit must be between 1 and 100"}, status=400)
+        items = self.days.get(request.query.get("date", ""), [])
+        return web.json_response(items[page * limit : (page + 1) * limit])
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/api/daily_papers", self._daily)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
