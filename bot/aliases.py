@@ -133,22 +133,21 @@ def mine_text(text: str) -> Iterator[tuple[str, str]]:
             yield core, normalize_long(long)
 
 
-def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for paper in papers:
-        pairs.extend(mine_text(f"{paper.title}. {paper.summary}"))
-    return pairs
+def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str, str]]:
+    """(short, long, paper id) for every definition in the papers' titles and abstracts."""
+    return [
+        (short, long, paper.id) for paper in papers for short, long in mine_text(f"{paper.title}. {paper.summary}")
+    ]
 
 
-def seed_pairs() -> list[tuple[str, str]]:
-    return [(short, long) for short, longs in SEED_ALIASES.items() for long in longs]
-
-
-def learn(db: sqlite_utils.Database, papers: Iterable[Paper]) -> int:
-    """Mine the papers' abstracts and store what they define. Returns the number of distinct pairs seen."""
-    return alias_store.save_aliases(db, mine_papers(papers))
+def learn(db: sqlite_utils.Database, papers: Iterable[Paper]) -> None:
+    """Mine the papers and store what they define."""
+    alias_store.save_aliases(db, mine_papers(papers))
 
 
 def ensure_seeds(db: sqlite_utils.Database) -> None:
-    if alias_store.alias_count(db) == 0:
-        alias_store.save_aliases(db, seed_pairs())
+    if not alias_store.has_seeds(db):
+        alias_store.save_aliases(
+            db,
+            ((short, normalize_long(long), alias_store.SEED) for short, longs in SEED_ALIASES.items() for long in longs),
+        )

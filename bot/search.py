@@ -102,8 +102,8 @@ def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, s
         word = concept.phrases[0][0]
         if len(word) < MIN_TYPO_LEN or word.isdigit() or paper_store.fts_has(db, quote((word,))):
             continue
-        vocab = paper_store.vocab_terms(db, word[:2])
-        close = difflib.get_close_matches(word, [t for t, _ in vocab], n=3, cutoff=0.75)
+        vocab = paper_store.title_words(db, word[:2])
+        close = difflib.get_close_matches(word, [t for t, _ in vocab], n=3, cutoff=0.8)
         if close:
             counts = dict(vocab)
             best = max(close, key=lambda t: (difflib.SequenceMatcher(None, word, t).ratio(), counts[t]))

@@ -43,14 +43,21 @@ def _v1(db: sqlite_utils.Database) -> None:
             title, summary, keywords_text, authors_text,
             content='papers', content_rowid='pk', tokenize='{FTS_TOKENIZER}'
         );
-        CREATE VIRTUAL TABLE papers_vocab USING fts5vocab(papers_fts, 'row');
+        -- Unstemmed words of titles and keywords: the dictionary typo correction picks replacements from.
+        CREATE VIRTUAL TABLE words_fts USING fts5(
+            title, keywords_text, content='', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE VIRTUAL TABLE words_vocab USING fts5vocab(words_fts, 'row');
         CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
             INSERT INTO papers_fts(rowid, title, summary, keywords_text, authors_text)
             VALUES (new.pk, new.title, new.summary, new.keywords_text, new.authors_text);
+            INSERT INTO words_fts(rowid, title, keywords_text) VALUES (new.pk, new.title, new.keywords_text);
         END;
         CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
             INSERT INTO papers_fts(papers_fts, rowid, title, summary, keywords_text, authors_text)
             VALUES ('delete', old.pk, old.title, old.summary, old.keywords_text, old.authors_text);
+            INSERT INTO words_fts(words_fts, rowid, title, keywords_text)
+            VALUES ('delete', old.pk, old.title, old.keywords_text);
         END;
         -- Re-imports mostly refresh counters: only touch the index when indexed text really changed.
         CREATE TRIGGER papers_au AFTER UPDATE ON papers
@@ -61,6 +68,9 @@ def _v1(db: sqlite_utils.Database) -> None:
             VALUES ('delete', old.pk, old.title, old.summary, old.keywords_text, old.authors_text);
             INSERT INTO papers_fts(rowid, title, summary, keywords_text, authors_text)
             VALUES (new.pk, new.title, new.summary, new.keywords_text, new.authors_text);
+            INSERT INTO words_fts(words_fts, rowid, title, keywords_text)
+            VALUES ('delete', old.pk, old.title, old.keywords_text);
+            INSERT INTO words_fts(rowid, title, keywords_text) VALUES (new.pk, new.title, new.keywords_text);
         END;
 
         CREATE TABLE daily (
@@ -81,13 +91,15 @@ def _v1(db: sqlite_utils.Database) -> None:
             error TEXT
         );
 
+        -- One row per paper that defines an acronym ('' for built-in seeds): re-imports add nothing,
+        -- and how many papers agree on a definition is a count.
         CREATE TABLE aliases (
             short TEXT NOT NULL,
             long TEXT NOT NULL,
-            count INTEGER NOT NULL DEFAULT 1,
-            PRIMARY KEY (short, long)
+            paper_id TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (short, long, paper_id)
         ) WITHOUT ROWID;
-        CREATE INDEX aliases_long ON aliases(long);
+        CREATE INDEX aliases_long ON aliases(long, short);
 
         CREATE TABLE channels (
             key TEXT PRIMARY KEY,

@@ -211,11 +211,11 @@ def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
     return db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone() is not None
 
 
-def vocab_terms(db: sqlite_utils.Database, prefix: str, limit: int = 5000) -> list[tuple[str, int]]:
-    """Indexed (stemmed) terms starting with `prefix`, with their document counts."""
+def title_words(db: sqlite_utils.Database, prefix: str, limit: int = 20000) -> list[tuple[str, int]]:
+    """Unstemmed words of titles and keywords starting with `prefix`, with their document counts."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     rows = db.execute(
-        "SELECT term, doc FROM papers_vocab WHERE term >= ? AND term < ? LIMIT ?", [prefix, upper, limit]
+        "SELECT term, doc FROM words_vocab WHERE term >= ? AND term < ? LIMIT ?", [prefix, upper, limit]
     ).fetchall()
     return [(r[0], int(r[1])) for r in rows]
 
