@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
 from rich.markup import escape
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from bot.models import ChannelRef, Digest, PaperCard, Reply, ReplyKind
@@ -18,12 +18,11 @@ _STYLE = {
 }
 
 
-def card_text(number: int, card: PaperCard) -> Group:
+def card_text(number: int, card: PaperCard) -> Table:
     """One paper; built from plain strings (Text, not markup), so paper text can never inject styles."""
-    heading = Text(f"{number}. ", style="bold")
-    heading.append(card.title, style=f"bold link {card.url}")
     body = Text()
-    body.append(card.stats(), style="magenta")
+    body.append(card.title, style=f"bold link {card.url}")
+    body.append("\n" + card.stats(), style="magenta")
     if card.matched_topics:
         body.append("   matched: " + ", ".join(card.matched_topics), style="green")
     byline = card.byline()
@@ -32,7 +31,11 @@ def card_text(number: int, card: PaperCard) -> Group:
     body.append(f"\n{card.summary}\n")
     links = [card.url, card.pdf_url, *([card.code_url] if card.code_url else [])]
     body.append("  ·  ".join(links), style="blue")
-    return Group(heading, Padding(body, (0, 0, 0, 3)))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(ratio=1)
+    grid.add_row(Text(f"{number}.", style="bold"), body)
+    return grid
 
 
 def render_digest(digest: Digest) -> Panel:
@@ -45,7 +48,9 @@ def render_digest(digest: Digest) -> Panel:
         if number > 1:
             parts.append(Text(""))
         parts.append(card_text(number, card))
-    return Panel(Group(*parts), title=escape(digest.title), subtitle=escape(digest.footer) or None, expand=True)
+    return Panel(
+        Group(*parts), title=escape(digest.title), subtitle=escape(digest.footer) or None, expand=True
+    )
 
 
 def print_reply(console: Console, reply: Reply) -> None:

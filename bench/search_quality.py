@@ -45,7 +45,9 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
     return {q: {doc: int(g) for g, docs in by_grade.items() for doc in docs} for q, by_grade in raw.items()}
 
 
-def evaluate(run: Callable[[str], list[str]], qrels: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
+def evaluate(
+    run: Callable[[str], list[str]], qrels: dict[str, dict[str, int]]
+) -> dict[str, dict[str, float]]:
     per_query = {}
     for query, grades in qrels.items():
         ranked = run(query)
@@ -58,7 +60,9 @@ def mean(per_query: dict[str, dict[str, float]], metric: str) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--qrels", type=Path, default=SHARED / "eval" / "public_qrels.json")
     parser.add_argument("--corpus", type=Path, default=SHARED / "data" / "seed_corpus" / "papers.jsonl")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -88,7 +92,9 @@ def main() -> int:
         return 0
     print(f"{'query':<24} {'paperbot nDCG@10':>17} {'baseline nDCG@10':>17}")
     for query in qrels:
-        print(f"{query:<24} {systems['paperbot'][query]['ndcg@10']:>17.3f} {systems['fts5_bm25_or'][query]['ndcg@10']:>17.3f}")
+        print(
+            f"{query:<24} {systems['paperbot'][query]['ndcg@10']:>17.3f} {systems['fts5_bm25_or'][query]['ndcg@10']:>17.3f}"
+        )
     print()
     print(f"{'system':<16} {'nDCG@10':>8} {'P@5':>8}   ({len(qrels)} queries, {args.corpus.name})")
     for name, figures in summary.items():

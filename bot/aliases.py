@@ -61,7 +61,12 @@ def normalize_long(text: str) -> str:
     (search stems both anyway).
     """
     words = _WORD.findall(text.lower())
-    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
+    if (
+        words
+        and len(words[-1]) > 3
+        and words[-1].endswith("s")
+        and not words[-1].endswith(("ss", "us", "is"))
+    ):
         words[-1] = words[-1][:-1]
     return " ".join(words)
 
@@ -102,7 +107,7 @@ def _match_long_form(short: str, words: list[str]) -> str | None:
     n_words = len(tokens)
     if any(t.isdigit() for t in tokens):  # "(MoE, e.g. 83.3%)" is a sentence, not a definition
         return None
-    if n_words < 2 and "-" not in long or n_words > min(len(short) + 5, 2 * len(short)):
+    if (n_words < 2 and "-" not in long) or n_words > min(len(short) + 5, 2 * len(short)):
         return None
     return long
 
@@ -136,7 +141,9 @@ def mine_text(text: str) -> Iterator[tuple[str, str]]:
 def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str, str]]:
     """(short, long, paper id) for every definition in the papers' titles and abstracts."""
     return [
-        (short, long, paper.id) for paper in papers for short, long in mine_text(f"{paper.title}. {paper.summary}")
+        (short, long, paper.id)
+        for paper in papers
+        for short, long in mine_text(f"{paper.title}. {paper.summary}")
     ]
 
 
@@ -149,5 +156,9 @@ def ensure_seeds(db: sqlite_utils.Database) -> None:
     if not alias_store.has_seeds(db):
         alias_store.save_aliases(
             db,
-            ((short, normalize_long(long), alias_store.SEED) for short, longs in SEED_ALIASES.items() for long in longs),
+            (
+                (short, normalize_long(long), alias_store.SEED)
+                for short, longs in SEED_ALIASES.items()
+                for long in longs
+            ),
         )

@@ -19,11 +19,11 @@ from bot import runtime
 from bot.cli_common import context, err, fail, out, parse_day, settings
 from bot.commands import Context, Defaults, handle, search_reply
 from bot.config import ConfigError
-from bot.demo import demo
 from bot.delivery import deliver_due
+from bot.demo import demo
 from bot.digest import build_digest
 from bot.ingest import import_batch
-from bot.models import ChannelRef, Command, Digest
+from bot.models import ChannelRef, Command, Digest, ReplyKind
 from bot.query import QueryError
 from bot.search import search
 from bot.sources.files import FileImportError, load_file
@@ -32,16 +32,25 @@ from storage import channels as channel_store
 from storage import papers as paper_store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
 @app.callback()
-def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log debug details")] = False) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log debug details")] = False,
+) -> None:
+    # Commands report problems themselves; log lines are for `run` (which raises the level) and -v.
+    level = logging.DEBUG if verbose else logging.ERROR
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 @app.command("import")
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="HF daily_papers JSON arrays or JSONL files")],
-    day: Annotated[str | None, typer.Option("--date", help="list the papers on this day (YYYY-MM-DD)")] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="list the papers on this day (YYYY-MM-DD)")
+    ] = None,
 ) -> None:
     """Load papers from files (idempotent: importing twice only refreshes counters)."""
     if day:
@@ -106,7 +115,10 @@ def search_cmd(
     """Ranked search over every stored paper."""
     db = context(settings()).db
     if not as_json:
-        print_reply(out, search_reply(Context(db, Defaults()), query, limit=limit))
+        reply = search_reply(Context(db, Defaults()), query, limit=limit)
+        if reply.kind == ReplyKind.ERROR:
+            raise fail(reply.text)
+        print_reply(out, reply)
         return
     try:
         result = search(db, query, limit=limit)
@@ -197,7 +209,9 @@ def status() -> None:
 
 @app.command()
 def chat(
-    channel: Annotated[str, typer.Option("--channel", help="the console channel to act in")] = "console:local",
+    channel: Annotated[
+        str, typer.Option("--channel", help="the console channel to act in")
+    ] = "console:local",
 ) -> None:
     """A terminal channel: type `/papers moe` (or just `moe`) as you would in Slack or Discord."""
     try:
@@ -240,4 +254,3 @@ def run() -> None:
 
 def main() -> None:
     app()
-

@@ -93,7 +93,9 @@ def search_reply(ctx: Context, text: str, offset: int = 0, limit: int = PAGE) ->
         return _error(str(exc))
     if not result.hits:
         empty = "No more papers" if offset else "No papers found"
-        hint = "" if paper_store.paper_count(ctx.db) else " (the archive is empty: run `paperbot fetch` first)"
+        hint = (
+            "" if paper_store.paper_count(ctx.db) else " (the archive is empty: run `paperbot fetch` first)"
+        )
         return Reply(f"{empty} for “{text.strip()[:80]}”{hint}.", ReplyKind.WARNING)
     cards = tuple(to_card(h.paper, h.matched, h.score) for h in result.hits)
     notes = [f"“{w}” → “{c}”" for w, c in result.corrections.items()]
@@ -134,8 +136,13 @@ def _unsubscribe(ctx: Context, cmd: Command, arg: str) -> Reply:
 def _topics(ctx: Context, cmd: Command) -> Reply:
     settings = _channel(ctx, cmd)
     current = channel_store.topics(ctx.db, cmd.ref)
-    lines = ["Topics: " + (", ".join(f"“{t}”" for t in current) if current else "none (the digest shows top trending)")]
-    lines.append(f"Digest: {settings.size} papers at {settings.post_time} {settings.timezone}, {settings.days}")
+    lines = [
+        "Topics: "
+        + (", ".join(f"“{t}”" for t in current) if current else "none (the digest shows top trending)")
+    ]
+    lines.append(
+        f"Digest: {settings.size} papers at {settings.post_time} {settings.timezone}, {settings.days}"
+    )
     if settings.paused:
         lines.append(f"Paused: {settings.pause_reason or 'by a user'} (/papers resume to restart)")
     return Reply("\n".join(lines))
@@ -162,7 +169,9 @@ def _schedule(ctx: Context, cmd: Command, arg: str) -> Reply:
     channel_store.update_channel(ctx.db, cmd.ref, post_time=text_time, timezone=zone, days=days)
     if ctx.on_schedule_change:
         ctx.on_schedule_change()
-    logger.info("schedule channel=%s time=%s tz=%s days=%s by=%s", cmd.ref.key, text_time, zone, days, cmd.user)
+    logger.info(
+        "schedule channel=%s time=%s tz=%s days=%s by=%s", cmd.ref.key, text_time, zone, days, cmd.user
+    )
     return Reply(f"The digest will be posted at {text_time} {zone}, {days}.", ReplyKind.SUCCESS)
 
 
@@ -197,7 +206,12 @@ def _today(ctx: Context, cmd: Command) -> Reply:
     if not days:
         return Reply("No daily list stored yet; it appears after the next fetch.", ReplyKind.WARNING)
     digest = build_digest(
-        ctx.db, cmd.ref, days[0], size=settings.size, topics=channel_store.topics(ctx.db, cmd.ref), skip_sent=False
+        ctx.db,
+        cmd.ref,
+        days[0],
+        size=settings.size,
+        topics=channel_store.topics(ctx.db, cmd.ref),
+        skip_sent=False,
     )
     return Reply(digest.title, digest=digest)
 

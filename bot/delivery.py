@@ -95,7 +95,9 @@ async def deliver_one(
         deliveries.fail(db, ref, day, f"{type(exc).__name__}: {exc}"[:300])
         return "failed"
     deliveries.confirm(db, ref, day, ids)
-    logger.info("delivery sent channel=%s day=%s papers=%d messages=%d", ref.key, day, len(digest.cards), len(ids))
+    logger.info(
+        "delivery sent channel=%s day=%s papers=%d messages=%d", ref.key, day, len(digest.cards), len(ids)
+    )
     return "sent"
 
 

@@ -4,6 +4,7 @@ and a search in the terminal, exactly as a channel would see them."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +15,16 @@ from rich.rule import Rule
 from adapters.console import print_reply, render_digest
 from bot import runtime
 from bot.cli_common import context, err, fail, out, settings
-from bot.commands import search_reply
+from bot.commands import Context, search_reply
 from bot.digest import build_digest
 from bot.ingest import import_batch
 from bot.models import ChannelRef
 from bot.sources.files import FileImportError, load_file
 from storage import papers as paper_store
+from storage.db import open_db
 
 DEMO_CHANNEL = ChannelRef("console", "demo")
+SAMPLE = Path(__file__).with_name("sample_papers.jsonl")
 LOOK_BACK_DAYS = 6  # HF lists are sparse at weekends and fill through the day
 DEMO_TIMEOUT = 5.0
 
@@ -42,13 +45,15 @@ async def _fetch_latest(ctx_db: object, cfg: object) -> str | None:
 
 def demo(
     from_file: Annotated[
-        Path | None, typer.Option("--from", help="an HF daily_papers JSON (or JSONL) file instead of fetching")
+        Path | None,
+        typer.Option("--from", help="an HF daily_papers JSON (or JSONL) file instead of fetching"),
     ] = None,
     query: Annotated[str, typer.Option("--query", "-q", help="the search to show")] = "moe",
 ) -> None:
     """Show today's digest and a search in the terminal (no tokens, no server)."""
     cfg = settings()
     ctx = context(cfg)
+    sample = False
     if from_file is not None:
         try:
             batch = load_file(from_file)
@@ -64,14 +69,23 @@ def demo(
         days = paper_store.listed_days(ctx.db, limit=1)
         day = days[0] if days else None
         if day is None:
-            raise fail(
-                "nothing stored to show yet; try `paperbot demo --from FILE` with an HF daily_papers JSON file", 1
+            # Nothing real to show: use the sample in a throw-away database, never in the user's.
+            day = datetime.now(UTC).date().isoformat()
+            ctx = Context(open_db(memory=True), ctx.defaults)
+            sample = True
+            import_batch(ctx.db, load_file(SAMPLE, day))
+            err.print(
+                "Showing paperbot's built-in sample of well-known papers (nothing was saved). "
+                "Use `--from FILE` with an HF daily_papers JSON file for a real day.",
+                highlight=False,
             )
-        if problem:
+        elif problem:
             err.print(f"Showing the newest day already stored: {day}.", highlight=False)
     if day is None:
         raise fail(f"{from_file}: no listing day in the file; use `paperbot import --date D` first", 1)
     digest = build_digest(ctx.db, DEMO_CHANNEL, day, size=ctx.defaults.size, skip_sent=False)
+    if sample:
+        digest = dataclasses.replace(digest, title="paperbot's built-in sample (offline)", footer="")
     out.print(render_digest(digest))
     out.print(Rule(f"/papers {query}"))
     print_reply(out, search_reply(ctx, query))

@@ -63,14 +63,18 @@ def build_digest(
     seen = deliveries.sent_paper_ids(db, ref) if skip_sent else set()
     fresh = [e for e in entries if e.paper_id not in seen]
     if not fresh:
-        return Digest(title, day, (), FOOTER, note=f"Every paper listed on {day} was already in an earlier digest.")
+        return Digest(
+            title, day, (), FOOTER, note=f"Every paper listed on {day} was already in an earlier digest."
+        )
     signals = paper_store.paper_signals(db, [e.pk for e in fresh])
     trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in fresh}
     relevance, matched = topic_matches(db, topics, [e.pk for e in fresh]) if topics else ({}, {})
     chosen = ranking.digest_order(relevance, trend)[:size]
     papers = paper_store.get_papers_by_pk(db, chosen)
     cards = tuple(
-        to_card(papers[pk], tuple(matched.get(pk, ())), relevance.get(pk, trend[pk])) for pk in chosen if pk in papers
+        to_card(papers[pk], tuple(matched.get(pk, ())), relevance.get(pk, trend[pk]))
+        for pk in chosen
+        if pk in papers
     )
     note = ""
     if topics:

@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 5_000
 
 
-def store_papers(db: sqlite_utils.Database, papers: Sequence[Paper], progress: Callable[[int], None] | None = None) -> int:
+def store_papers(
+    db: sqlite_utils.Database, papers: Sequence[Paper], progress: Callable[[int], None] | None = None
+) -> int:
     """Upsert papers and learn their acronyms, in chunks so a long import can report progress."""
     aliases.ensure_seeds(db)
     for start in range(0, len(papers), CHUNK):

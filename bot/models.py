@@ -84,7 +84,9 @@ class PaperCard:
         return text
 
     def stats(self) -> str:
-        parts = [f"▲ {self.upvotes}", f"💬 {self.comments}"]
+        parts = [f"▲ {self.upvotes}"]
+        if self.comments:
+            parts.append(f"💬 {self.comments}")
         if self.stars is not None:
             parts.append(f"★ {self.stars}")
         return "  ".join(parts)

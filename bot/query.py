@@ -34,9 +34,10 @@ Phrase = tuple[str, ...]  # lower-case alphanumeric tokens, searched as adjacent
 
 
 # Left out of loose matches and of the concept list (they still count inside phrases).
-STOPWORDS = frozenset(
-    "a an the of for in on at to and or with by from via is are be as into using based towards toward".split()
+_STOPWORD_TEXT = (
+    "a an the of for in on at to and or with by from via is are be as into using based towards toward"
 )
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass
@@ -92,7 +93,7 @@ def parse(text: str) -> ParsedQuery:
     if not query.concepts and not query.authors:
         if query.excluded:
             raise QueryError("add at least one word to search for; '-word' only excludes")
-        raise QueryError("type a topic to search for, e.g. `moe` or `\"kv cache\" -survey`")
+        raise QueryError('type a topic to search for, e.g. `moe` or `"kv cache" -survey`')
     return query
 
 

@@ -35,7 +35,11 @@ def trending_score(upvotes: int, comments: int = 0, stars: int | None = 0) -> fl
 
     Stars weigh little: a paper linking a famous existing repository inherits its stars.
     """
-    return math.log1p(max(upvotes, 0)) + 0.3 * math.log1p(max(comments, 0)) + 0.1 * math.log1p(max(stars or 0, 0))
+    return (
+        math.log1p(max(upvotes, 0))
+        + 0.15 * math.log1p(max(comments, 0))
+        + 0.1 * math.log1p(max(stars or 0, 0))
+    )
 
 
 def _recency(published_at: str | None, newest: date | None) -> float:

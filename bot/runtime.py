@@ -34,7 +34,10 @@ def hf_client(settings: Settings, *, attempts: int = 4, timeout: float | None = 
 
 
 async def fetch_days(
-    db: sqlite_utils.Database, client: HFClient, days: list[date], progress: Callable[[FetchOutcome], None] | None = None
+    db: sqlite_utils.Database,
+    client: HFClient,
+    days: list[date],
+    progress: Callable[[FetchOutcome], None] | None = None,
 ) -> list[FetchOutcome]:
     outcomes = []
     for day in days:

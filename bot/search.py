@@ -18,9 +18,9 @@ from bot.models import Paper
 from bot.query import (
     STOPWORDS,
     Concept,
-    any_expr,
     ParsedQuery,
     Phrase,
+    any_expr,
     concept_expr,
     loose_expr,
     parse,
@@ -170,7 +170,9 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
             for pk in paper_store.fts_matching(db, concept_expr(concept, "title"), pks):
                 in_title[pk] += share
     variants = _phrase_variants(query)
-    phrased = paper_store.fts_matching(db, " OR ".join(quote(v) for v in variants), pks) if variants else set()
+    phrased = (
+        paper_store.fts_matching(db, " OR ".join(quote(v) for v in variants), pks) if variants else set()
+    )
     signals = paper_store.paper_signals(db, pks)
     features = [
         ranking.Features(
@@ -274,6 +276,8 @@ def baseline_or(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[s
     words = [w for c in parse(text).concepts for p in c.phrases for w in p]
     if not words:
         return []
-    rows = paper_store.fts_ranked(db, " OR ".join(quote((w,)) for w in words), limit, weights=(1.0, 1.0, 1.0, 1.0))
+    rows = paper_store.fts_ranked(
+        db, " OR ".join(quote((w,)) for w in words), limit, weights=(1.0, 1.0, 1.0, 1.0)
+    )
     papers = paper_store.get_papers_by_pk(db, [pk for pk, _ in rows])
     return [papers[pk].id for pk, _ in rows if pk in papers]

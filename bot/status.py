@@ -14,7 +14,9 @@ from storage import papers as paper_store
 
 def schedule_of(settings: channel_store.ChannelSettings) -> sched.Schedule:
     return sched.Schedule(
-        sched.parse_time(settings.post_time), sched.parse_zone(settings.timezone), sched.parse_days(settings.days)
+        sched.parse_time(settings.post_time),
+        sched.parse_zone(settings.timezone),
+        sched.parse_days(settings.days),
     )
 
 

@@ -34,7 +34,9 @@ def _settings(row: tuple[object, ...]) -> ChannelSettings:
     )
 
 
-_SELECT = "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason FROM channels"
+_SELECT = (
+    "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason FROM channels"
+)
 
 
 def get_channel(db: sqlite_utils.Database, ref: ChannelRef) -> ChannelSettings | None:
@@ -51,7 +53,18 @@ def ensure_channel(
         db.execute(
             "INSERT INTO channels (key, platform, channel, workspace, post_time, timezone, days, size, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-            [ref.key, ref.platform, ref.channel, ref.workspace, post_time, timezone, days, size, stamp, stamp],
+            [
+                ref.key,
+                ref.platform,
+                ref.channel,
+                ref.workspace,
+                post_time,
+                timezone,
+                days,
+                size,
+                stamp,
+                stamp,
+            ],
         )
     found = get_channel(db, ref)
     assert found is not None

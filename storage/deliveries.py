@@ -30,9 +30,7 @@ class Delivery:
     attempts: int
 
 
-_SELECT = (
-    "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, error, attempts FROM deliveries"
-)
+_SELECT = "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, error, attempts FROM deliveries"
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:
@@ -111,11 +109,15 @@ def last_for(db: sqlite_utils.Database, ref: ChannelRef) -> Delivery | None:
 
 
 def sent_paper_ids(db: sqlite_utils.Database, ref: ChannelRef) -> set[str]:
-    return {r[0] for r in db.execute("SELECT paper_id FROM sent_papers WHERE channel_key = ?", [ref.key]).fetchall()}
+    return {
+        r[0]
+        for r in db.execute("SELECT paper_id FROM sent_papers WHERE channel_key = ?", [ref.key]).fetchall()
+    }
 
 
 def count_sent(db: sqlite_utils.Database, ref: ChannelRef, day: str) -> int:
     row = db.execute(
-        "SELECT count(*) FROM deliveries WHERE channel_key = ? AND day = ? AND status = ?", [ref.key, day, SENT]
+        "SELECT count(*) FROM deliveries WHERE channel_key = ? AND day = ? AND status = ?",
+        [ref.key, day, SENT],
     ).fetchone()
     return int(row[0])

@@ -85,7 +85,10 @@ def save_daily(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper
         db.conn.executemany(
             "INSERT OR REPLACE INTO daily (day, paper_id, rank, upvotes, comments, fetched_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(day, lp.paper.id, lp.rank, lp.paper.upvotes or 0, lp.paper.comments or 0, stamp) for lp in listed],
+            [
+                (day, lp.paper.id, lp.rank, lp.paper.upvotes or 0, lp.paper.comments or 0, stamp)
+                for lp in listed
+            ],
         )
 
 
@@ -101,7 +104,9 @@ def record_fetch(db: sqlite_utils.Database, day: str, count: int, error: str | N
 
 
 def last_fetch(db: sqlite_utils.Database) -> dict[str, object] | None:
-    row = db.execute("SELECT day, fetched_at, count, error FROM fetches ORDER BY fetched_at DESC LIMIT 1").fetchone()
+    row = db.execute(
+        "SELECT day, fetched_at, count, error FROM fetches ORDER BY fetched_at DESC LIMIT 1"
+    ).fetchone()
     return dict(zip(("day", "fetched_at", "count", "error"), row, strict=True)) if row else None
 
 
@@ -208,7 +213,10 @@ def fts_matching(db: sqlite_utils.Database, expression: str, within: Sequence[in
 
 
 def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
-    return db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone()
+        is not None
+    )
 
 
 def title_words(db: sqlite_utils.Database, prefix: str, limit: int = 20000) -> list[tuple[str, int]]:
@@ -225,7 +233,9 @@ def newest_published(db: sqlite_utils.Database) -> str | None:
     return row[0] if row else None
 
 
-def paper_signals(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, tuple[int, int, int, str | None]]:
+def paper_signals(
+    db: sqlite_utils.Database, pks: Sequence[int]
+) -> dict[int, tuple[int, int, int, str | None]]:
     """pk -> (upvotes, comments, stars, published_at), the cheap columns ranking needs for every candidate."""
     if not pks:
         return {}

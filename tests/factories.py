@@ -50,18 +50,32 @@ def hf_item(
         org = {"_id": "o1", "name": organization.replace(" ", ""), "fullname": organization, "avatar": "x"}
         paper["organization"] = org
         item["organization"] = org
-    item.update({"summary": summary, "thumbnail": "t", "numComments": comments, "isAuthorParticipating": False})
+    item.update(
+        {"summary": summary, "thumbnail": "t", "numComments": comments, "isAuthorParticipating": False}
+    )
     return item
 
 
 TOPICS = [
-    ("Sparse Mixture-of-Experts (MoE) Routing at Scale", "We study mixture-of-experts routing for large models."),
-    ("Compressing the Key-Value (KV) Cache for Long Context", "A key-value cache eviction policy for inference."),
+    (
+        "Sparse Mixture-of-Experts (MoE) Routing at Scale",
+        "We study mixture-of-experts routing for large models.",
+    ),
+    (
+        "Compressing the Key-Value (KV) Cache for Long Context",
+        "A key-value cache eviction policy for inference.",
+    ),
     ("Moebius Transformations in Vision", "Moebius maps for image warping; no experts involved."),
     ("Diffusion Models for Video Generation", "We generate video with latent diffusion models."),
     ("State Space Models (SSMs) for Language", "Selective state space models rival attention."),
-    ("Speculative Decoding with Draft Models", "Speculative decoding speeds up inference of language models."),
-    ("Reward Models for RLHF", "Reinforcement learning from human feedback (RLHF) with better reward models."),
+    (
+        "Speculative Decoding with Draft Models",
+        "Speculative decoding speeds up inference of language models.",
+    ),
+    (
+        "Reward Models for RLHF",
+        "Reinforcement learning from human feedback (RLHF) with better reward models.",
+    ),
     ("Graph Neural Networks for Molecules", "Message passing graph neural networks (GNNs) for chemistry."),
 ]
 

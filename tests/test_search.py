@@ -18,14 +18,27 @@ from storage.db import open_db
 from tests.conftest import shared_data
 
 CORPUS = [
-    Paper("p1", "Sparse Mixture-of-Experts Routing", "We scale mixture-of-experts (MoE) layers with top-2 routing."),
+    Paper(
+        "p1",
+        "Sparse Mixture-of-Experts Routing",
+        "We scale mixture-of-experts (MoE) layers with top-2 routing.",
+    ),
     Paper("p2", "Moebius Transformations for Image Warping", "Moebius maps warp images conformally."),
-    Paper("p3", "Compressing the KV Cache", "A key-value (KV) cache eviction policy for long-context inference."),
+    Paper(
+        "p3", "Compressing the KV Cache", "A key-value (KV) cache eviction policy for long-context inference."
+    ),
     Paper("p4", "Paged Attention Memory", "We page the key-value cache of transformer inference servers."),
-    Paper("p5", "Expert Parallelism Systems", "Systems for mixture of experts training across GPUs.", ("Tri Dao",)),
+    Paper(
+        "p5",
+        "Expert Parallelism Systems",
+        "Systems for mixture of experts training across GPUs.",
+        ("Tri Dao",),
+    ),
     Paper("p6", "Diffusion for Video Generation", "Latent diffusion generates video clips.", ("Jane Roe",)),
     Paper("p7", "A Survey of KV Cache Methods", "We survey key-value cache compression."),
-    Paper("p8", "Reinforcement Learning from Human Feedback", "Reward models for RLHF and preference tuning."),
+    Paper(
+        "p8", "Reinforcement Learning from Human Feedback", "Reward models for RLHF and preference tuning."
+    ),
 ]
 
 
@@ -83,7 +96,8 @@ def test_title_outranks_abstract() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ['moe"', "AND OR", "NEAR(", "NOT", "a:b:c", "moe*", "(moe", "^moe", "🙂 moe", "x" * 5000, "col:moe"]
+    "text",
+    ['moe"', "AND OR", "NEAR(", "NOT", "a:b:c", "moe*", "(moe", "^moe", "🙂 moe", "x" * 5000, "col:moe"],
 )
 def test_syntax_is_only_text(corpus_db: sqlite_utils.Database, text: str) -> None:
     search(corpus_db, text)  # no sqlite3.OperationalError, whatever the text
@@ -107,7 +121,11 @@ def test_no_text_raises_anything_but_query_error(corpus_db: sqlite_utils.Databas
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(['"', "-", "*", "(", ")", "AND", "OR", "NOT", "NEAR", ":", "^", "moe", "kv", " "])))
+@given(
+    st.lists(
+        st.sampled_from(['"', "-", "*", "(", ")", "AND", "OR", "NOT", "NEAR", ":", "^", "moe", "kv", " "])
+    )
+)
 def test_operator_soup_is_safe(pieces: list[str]) -> None:
     text = "".join(pieces)
     try:

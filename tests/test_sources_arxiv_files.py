@@ -113,7 +113,10 @@ def test_jsonl_file(tmp_path: Path) -> None:
     [
         ("", "empty"),
         ("[1, 2", "not valid JSON"),
-        ('{"id": "a", "title": "t", "summary": "s"}\n{"id": "b"}\n', "line 2: missing or empty title, summary"),
+        (
+            '{"id": "a", "title": "t", "summary": "s"}\n{"id": "b"}\n',
+            "line 2: missing or empty title, summary",
+        ),
         ('{"id": "a", "title": "t", "summary": "s"}\nnot json\n', "line 2: not valid JSON"),
         ('{"id": "a", "title": "t", "summary": "s", "upvotes": -1}', "upvotes"),
         ("hello", "expected a JSON array"),

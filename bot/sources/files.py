@@ -49,7 +49,9 @@ def _jsonl_paper(obj: Any, where: str) -> Paper:
     if upvotes is not None and (not isinstance(upvotes, int) or isinstance(upvotes, bool) or upvotes < 0):
         raise FileImportError(f"{where}: upvotes must be a non-negative integer")
     published = obj.get("published_at") or obj.get("published")
-    if published is not None and not (isinstance(published, str) and re.match(r"^\d{4}-\d{2}-\d{2}", published)):
+    if published is not None and not (
+        isinstance(published, str) and re.match(r"^\d{4}-\d{2}-\d{2}", published)
+    ):
         raise FileImportError(f"{where}: published_at must be an ISO date (YYYY-MM-DD)")
     return Paper(
         id=strip_version(obj["id"])[:64],
@@ -92,7 +94,9 @@ def _from_array(items: list[Any], name: str, day: str | None) -> ImportBatch:
         ranks[item_day] = ranks.get(item_day, 0) + 1
         batch.listed.append(ListedPaper(paper=paper, day=item_day, rank=ranks[item_day]))
     if batch.papers and not batch.listed:
-        batch.warnings.append(f"{name}: no listing date in the file or its name; pass --date to add it to a day")
+        batch.warnings.append(
+            f"{name}: no listing date in the file or its name; pass --date to add it to a day"
+        )
     return batch
 
 

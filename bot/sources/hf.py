@@ -183,7 +183,9 @@ class HFClient:
                 f"Hugging Face answered HTTP {exc.response.status_code} for {day} (page {page})"
             ) from exc
         except httpx.TransportError as exc:
-            raise SourceError(f"Hugging Face is unreachable at {self.base_url}: {type(exc).__name__}") from exc
+            raise SourceError(
+                f"Hugging Face is unreachable at {self.base_url}: {type(exc).__name__}"
+            ) from exc
         try:
             data = response.json()
         except ValueError as exc:

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import shared_data
+from tests.factories import day_items, hf_item
+from tests.fakes.hf import FakeHF
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    db = tmp_path / "p.db"
+    monkeypatch.setenv("PAPERBOT_DB", str(db))
+    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "HF_API_URL", "PAPERBOT_DEFAULT_TZ"):
+        monkeypatch.delenv(name, raising=False)
+    return db
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def day_file(tmp_path: Path, items: list[dict[str, object]] | None = None) -> Path:
+    path = tmp_path / "2026-06-10.json"
+    path.write_text(json.dumps(items if items is not None else day_items("2026-06-10", 12)))
+    return path
+
+
+def test_import_then_search_json(env: Path, tmp_path: Path) -> None:
+    items = [
+        hf_item("2606.00001", "Sparse Mixture-of-Experts Training", "MoE layers.", upvotes=5),
+        hf_item("2606.00002", "Robots", "Robots walk.", upvotes=50),
+    ]
+    code, out, _ = cli("import", str(day_file(tmp_path, items)))
+    assert code == 0 and "2 papers" in out and "2026-06-10 (2)" in out
+    code, out, _ = cli("search", "moe", "--json")
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["id"] == "2606.00001"
+    assert {"id", "title", "score"} <= set(rows[0])
+    code, out, err = cli("search", "*")
+    assert code == 2 and "type a topic" in err
+
+
+def test_recorded_day_import_and_search(env: Path) -> None:
+    day = shared_data() / "hf_daily_papers" / "2026-06-10.json"
+    assert cli("import", str(day))[0] == 0
+    code, out, _ = cli("search", "moe", "--json")
+    assert json.loads(out)[0]["title"] == "Kwai Keye-VL-2.0 Technical Report"
+    code, out, _ = cli("demo", "--from", str(day))
+    assert code == 0 and "Kwai Keye-VL-2.0 Technical Report" in out and "/papers moe" in out
+
+
+def test_import_bad_file_changes_nothing(env: Path, tmp_path: Path) -> None:
+    good = day_file(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    code, _, err = cli("import", str(good), str(bad))
+    assert code == 2 and "bad.jsonl line 1" in err
+    code, out, _ = cli("search", "models", "--json")
+    assert json.loads(out) == []  # the good file was not half-imported either
+
+
+def test_digest_json_and_deliver_twice(env: Path, tmp_path: Path) -> None:
+    cli("import", str(day_file(tmp_path)))
+    code, out, _ = cli("digest", "--channel", "console:team", "--date", "2026-06-10", "--json")
+    digest = json.loads(out)
+    assert code == 0 and len(digest["papers"]) == 5 and digest["day"] == "2026-06-10"
+    # a channel appears once someone talks to it; use the chat REPL's grammar through `chat`
+    runner = CliRunner()
+    result = runner.invoke(app, ["chat", "--channel", "console:team"], input="/papers size 3\nquit\n")
+    assert result.exit_code == 0 and "3 papers" in result.stdout
+    code, out, _ = cli("deliver", "--at", "2026-06-10T10:00:00+00:00")
+    assert code == 0 and "sent 1" in out
+    code, out, _ = cli("deliver", "--at", "2026-06-10T10:00:00+00:00")
+    assert code == 0 and "sent 0" in out
+    code, out, _ = cli("status")
+    assert "console:team" in out and "Last delivery: 2026-06-10 sent" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["digest", "--channel", "nochannel", "--date", "2026-06-10"], "PLATFORM:CHANNEL"),
+        (["digest", "--channel", "slack:C1", "--date", "June 10"], "date like"),
+        (["deliver", "--at", "tomorrow"], "ISO-8601"),
+        (["fetch", "--date", "2026-06-10", "--since", "2026-06-01"], "not both"),
+        (["import", "nope.json"], "no such file"),
+    ],
+)
+def test_bad_arguments_are_one_line(env: Path, args: list[str], message: str) -> None:
+    code, _, err = cli(*args)
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) <= 2  # rich may wrap a long line
+
+
+def test_bad_setting_fails_at_start(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERBOT_DEFAULT_TZ", "Mars/Base")
+    code, _, err = cli("status")
+    assert code == 2 and "PAPERBOT_DEFAULT_TZ" in err and "unknown time zone" in err
+
+
+async def test_fetch_from_the_local_hf(env: Path, fake_hf: FakeHF, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_hf.days["2026-06-10"] = day_items("2026-06-10", 120)
+    monkeypatch.setenv("HF_API_URL", fake_hf.url)
+    proc = await _run_cli(["fetch", "--date", "2026-06-10"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert "2026-06-10: 120 papers" in proc.stdout
+    fake_hf.fail(500, times=10)
+    proc = await _run_cli(["fetch", "--date", "2026-06-11"], env)
+    assert proc.returncode == 1 and "HTTP 500" in proc.stderr
+    status = await _run_cli(["status"], env)
+    assert "FAILED" in status.stdout
+
+
+async def _run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
+    """The installed entry point in a child process (the fake server keeps running in this loop)."""
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PAPERBOT_DB": str(db), "COLUMNS": "200"},
+    )
+    out, err = await proc.communicate()
+    return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())
+
+
+def test_demo_offline_says_so_quickly(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_API_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    code, out, err = cli("demo")
+    assert "Could not fetch from Hugging Face" in err
+    assert code == 0 and "built-in sample" in err and "/papers moe" in out
