@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     hf_api_url: str = "https://huggingface.co"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     http_timeout: float = Field(default=10.0, gt=0, alias="PAPERBOT_HTTP_TIMEOUT")
+    retry_backoff: float = Field(default=1.0, ge=0, le=60, alias="PAPERBOT_RETRY_BACKOFF")
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None

@@ -13,6 +13,7 @@ W_BM25 = 0.6
 W_COVERAGE = 1.0
 W_TITLE = 0.5
 W_PHRASE = 0.4
+W_NEAR = 0.2
 W_POPULARITY = 0.06
 W_RECENCY = 0.03
 
@@ -24,6 +25,7 @@ class Features:
     coverage: float  # share of the query's concepts the paper matches, 0..1 (plus feedback terms)
     title_coverage: float  # share of them in the title
     phrase: bool  # the query's words appear as one phrase
+    near: bool = False  # ... or at least within a few words of each other
     upvotes: int = 0
     comments: int = 0
     stars: int = 0
@@ -65,6 +67,7 @@ def relevance(features: Sequence[Features], newest: date | None = None) -> dict[
             + W_COVERAGE * f.coverage
             + W_TITLE * f.title_coverage
             + (W_PHRASE if f.phrase else 0.0)
+            + (W_NEAR if f.near else 0.0)
             + W_POPULARITY * trending_score(f.upvotes, f.comments, f.stars) / top_trend
             + W_RECENCY * _recency(f.published_at, newest)
         )

@@ -30,7 +30,12 @@ def open_database(settings: Settings) -> sqlite_utils.Database:
 
 
 def hf_client(settings: Settings, *, attempts: int = 4, timeout: float | None = None) -> HFClient:
-    return HFClient(settings.hf_api_url, timeout=timeout or settings.http_timeout, attempts=attempts)
+    return HFClient(
+        settings.hf_api_url,
+        timeout=timeout or settings.http_timeout,
+        attempts=attempts,
+        backoff=settings.retry_backoff,
+    )
 
 
 async def fetch_days(

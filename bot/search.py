@@ -39,6 +39,8 @@ FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
+NEAR_WORDS = 5
+MAX_NEAR = 12
 MAX_LONG_FORM = 6
 
 
@@ -126,6 +128,18 @@ def _phrase_variants(query: ParsedQuery) -> list[Phrase]:
     return variants[:8]
 
 
+def _near_expr(query: ParsedQuery) -> str | None:
+    """Every typed concept within a few words of the next, in any order: "routing of experts"."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    if not 2 <= len(typed) <= 4:
+        return None
+    groups = [[quote(p) for p in c.phrases[:3]] for c in typed]
+    combos = [[]]  # type: list[list[str]]
+    for group in groups:
+        combos = [[*combo, option] for combo in combos for option in group][:MAX_NEAR]
+    return " OR ".join(f"NEAR({' '.join(combo)}, {NEAR_WORDS})" for combo in combos)
+
+
 def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str, str]]:
     query = parse(text)
     original = [c.phrases[0] for c in query.concepts]
@@ -173,6 +187,8 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
     phrased = (
         paper_store.fts_matching(db, " OR ".join(quote(v) for v in variants), pks) if variants else set()
     )
+    near_sql = _near_expr(query)
+    near = paper_store.fts_matching(db, near_sql, pks) if near_sql else set()
     signals = paper_store.paper_signals(db, pks)
     features = [
         ranking.Features(
@@ -181,6 +197,7 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
             coverage=coverage[pk],
             title_coverage=in_title[pk],
             phrase=pk in phrased,
+            near=pk in near,
             upvotes=signals[pk][0],
             comments=signals[pk][1],
             stars=signals[pk][2],

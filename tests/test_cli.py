@@ -112,6 +112,7 @@ def test_bad_setting_fails_at_start(env: Path, monkeypatch: pytest.MonkeyPatch) 
 async def test_fetch_from_the_local_hf(env: Path, fake_hf: FakeHF, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_hf.days["2026-06-10"] = day_items("2026-06-10", 120)
     monkeypatch.setenv("HF_API_URL", fake_hf.url)
+    monkeypatch.setenv("PAPERBOT_RETRY_BACKOFF", "0.01")
     proc = await _run_cli(["fetch", "--date", "2026-06-10"], env)
     assert proc.returncode == 0, proc.stderr
     assert "2026-06-10: 120 papers" in proc.stdout
