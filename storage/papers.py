@@ -41,7 +41,8 @@ _UPSERT = (
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Milliseconds: "the latest fetch" must be well defined even for fetches within one second.
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _row(paper: Paper, stamp: str) -> tuple[object, ...]:
