@@ -40,7 +40,8 @@ HELP = """\
 /papers size N                      papers per digest (1-20)
 /papers pause | resume              stop or restart the daily digest
 /papers status                      last fetch, next post, last delivery
-/papers help                        this text"""
+/papers help                        this text
+A channel gets the daily digest once someone runs subscribe or schedule in it."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,20 @@ def _error(text: str) -> Reply:
 
 
 def _channel(ctx: Context, cmd: Command) -> channel_store.ChannelSettings:
+    """The channel's settings, registering it (so it gets daily digests) on its first change."""
     d = ctx.defaults
     return channel_store.ensure_channel(
         ctx.db, cmd.ref, post_time=d.post_time, timezone=d.timezone, days=d.days, size=d.size
     )
+
+
+def _settings(ctx: Context, cmd: Command) -> channel_store.ChannelSettings:
+    """The channel's settings for reading: a channel nobody set up is not registered by looking at it."""
+    found = channel_store.get_channel(ctx.db, cmd.ref)
+    if found:
+        return found
+    d = ctx.defaults
+    return channel_store.ChannelSettings(cmd.ref, d.post_time, d.timezone, d.days, d.size, False, None)
 
 
 def normalize_topic(text: str) -> str:
@@ -134,7 +145,7 @@ def _unsubscribe(ctx: Context, cmd: Command, arg: str) -> Reply:
 
 
 def _topics(ctx: Context, cmd: Command) -> Reply:
-    settings = _channel(ctx, cmd)
+    settings = _settings(ctx, cmd)
     current = channel_store.topics(ctx.db, cmd.ref)
     lines = [
         "Topics: "
@@ -156,7 +167,7 @@ def _schedule(ctx: Context, cmd: Command, arg: str) -> Reply:
         return _error("too many words; usage: /papers schedule HH:MM [Area/City] [weekdays|daily]")
     try:
         post_time = sched.parse_time(words[0])
-        settings = _channel(ctx, cmd)
+        settings = _settings(ctx, cmd)
         zone, days = settings.timezone, settings.days
         for word in words[1:]:
             if word.lower() in sched.DAY_SETS:
@@ -166,6 +177,7 @@ def _schedule(ctx: Context, cmd: Command, arg: str) -> Reply:
     except ValueError as exc:
         return _error(str(exc))
     text_time = post_time.strftime("%H:%M")
+    _channel(ctx, cmd)
     channel_store.update_channel(ctx.db, cmd.ref, post_time=text_time, timezone=zone, days=days)
     if ctx.on_schedule_change:
         ctx.on_schedule_change()
@@ -200,7 +212,7 @@ def _pause(ctx: Context, cmd: Command, paused: bool) -> Reply:
 
 
 def _today(ctx: Context, cmd: Command) -> Reply:
-    settings = _channel(ctx, cmd)
+    settings = _settings(ctx, cmd)
     today = ctx.now().astimezone(sched.parse_zone(settings.timezone)).date().isoformat()
     days = paper_store.listed_days(ctx.db, until=today, limit=1)
     if not days:
@@ -243,5 +255,5 @@ def handle(ctx: Context, cmd: Command) -> Reply:
     if sub == "today":
         return _today(ctx, cmd)
     if sub == "status":
-        return Reply(channel_status(ctx.db, _channel(ctx, cmd), ctx.now()))
+        return Reply(channel_status(ctx.db, _settings(ctx, cmd), ctx.now()))
     return search_reply(ctx, text)
