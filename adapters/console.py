@@ -56,7 +56,7 @@ def render_digest(digest: Digest) -> Panel:
 def print_reply(console: Console, reply: Reply) -> None:
     if reply.digest is not None:
         console.print(render_digest(reply.digest))
-        if reply.query and reply.offset > 0:
+        if reply.query and reply.more:
             console.print(Text("more: /papers more", style="dim"))
         return
     console.print(Text(reply.text, style=_STYLE[reply.kind]))

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import sqlite_utils
 import typer
 from rich.progress import Progress
 
@@ -18,8 +19,8 @@ from adapters.console import print_reply, render_digest
 from bot import runtime
 from bot.cli_common import context, err, fail, out, parse_day, settings
 from bot.commands import Context, Defaults, handle, search_reply
-from bot.config import ConfigError
-from bot.delivery import deliver_due
+from bot.config import ConfigError, Settings
+from bot.delivery import DeliveryReport, deliver_due
 from bot.demo import demo
 from bot.digest import build_digest
 from bot.ingest import import_batch
@@ -183,16 +184,34 @@ def deliver(
     cfg = settings()
     db = context(cfg).db
     try:
-        adapters = runtime.build_adapters(cfg)
+        report = asyncio.run(_deliver(cfg, db, instant))
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    report = asyncio.run(deliver_due(db, adapters, instant))
     out.print(
         f"sent {len(report.sent)}, empty {len(report.empty)}, failed {len(report.failed)}, "
         f"paused {len(report.paused)}, not due {report.skipped}"
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+async def _deliver(cfg: Settings, db: sqlite_utils.Database, instant: datetime) -> DeliveryReport:
+    """One delivery pass through the same adapters `run` uses (started, then stopped)."""
+    bot = runtime.Bot(cfg)
+    for adapter in bot.adapters.values():
+        starter = getattr(adapter, "start", None)
+        if starter is not None:
+            await starter()
+    try:
+        return await deliver_due(db, bot.adapters, instant)
+    finally:
+        for adapter in bot.adapters.values():
+            stopper = getattr(adapter, "stop", None)
+            if stopper is not None:
+                await stopper()
+        await bot.client.aclose()
+        bot.core.close()
+        bot.db.close()
 
 
 @app.command()
@@ -233,7 +252,7 @@ def chat(
             reply = search_reply(ctx, last[0], last[1])
         else:
             reply = handle(ctx, Command(ref=ref, user="you", text=text))
-        last = (reply.query, reply.offset) if reply.query and reply.offset > 0 else None
+        last = (reply.query, reply.next_offset) if reply.query and reply.more else None
         print_reply(out, reply)
 
 
@@ -245,9 +264,12 @@ def run() -> None:
     """The bot: every configured adapter, the scheduler and catch-up. Stops cleanly on SIGTERM/SIGINT."""
     cfg = settings()
     logging.getLogger().setLevel(cfg.log_level.upper())
+
+    async def serve() -> None:
+        await runtime.Bot(cfg).serve_forever()
+
     try:
-        adapters = runtime.build_adapters(cfg)
-        asyncio.run(runtime.run_forever(cfg, adapters))
+        asyncio.run(serve())
     except ConfigError as exc:
         raise fail(str(exc)) from None
 

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from bot import runtime
-from bot.commands import Context, Defaults
+from bot.commands import Context
 from bot.config import ConfigError, Settings, load_settings
 
 out = Console()
@@ -28,8 +28,7 @@ def settings() -> Settings:
 
 
 def context(cfg: Settings) -> Context:
-    defaults = Defaults(cfg.default_post_time, cfg.default_timezone, "weekdays", cfg.default_size)
-    return Context(runtime.open_database(cfg), defaults)
+    return Context(runtime.open_database(cfg), runtime.defaults_of(cfg))
 
 
 def parse_day(text: str, option: str) -> date:

@@ -114,7 +114,7 @@ def search_reply(ctx: Context, text: str, offset: int = 0, limit: int = PAGE) ->
     shown = f"{offset + 1}-{offset + len(cards)}"
     digest = Digest(f"Papers for “{text.strip()[:80]}” ({shown})", "", cards, note=note)
     more = result.total > offset + len(cards)
-    return Reply(digest.title, digest=digest, query=text.strip(), offset=offset + len(cards) if more else -1)
+    return Reply(digest.title, digest=digest, query=text.strip(), offset=offset, more=more)
 
 
 def _subscribe(ctx: Context, cmd: Command, arg: str) -> Reply:

@@ -128,8 +128,13 @@ class Reply:
     kind: ReplyKind = ReplyKind.INFO
     ephemeral: bool = True
     digest: Digest | None = None
-    query: str | None = None  # set for searches, so adapters can offer "Next 5" / "More like this"
-    offset: int = 0
+    query: str | None = None  # set for searches, so adapters can offer "Next 5" and "Share in channel"
+    offset: int = 0  # where this page of results starts
+    more: bool = False  # whether a next page exists
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + (len(self.digest.cards) if self.digest else 0)
 
 
 @dataclass(frozen=True)

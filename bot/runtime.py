@@ -1,4 +1,4 @@
-"""What the CLI commands share: opening the database from settings, fetching days, the `run` loop."""
+"""What the CLI commands share, and `paperbot run`: adapters, HTTP listener, scheduler, clean stop."""
 
 from __future__ import annotations
 
@@ -6,16 +6,20 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlite_utils
+from aiohttp import web
 
-from adapters.base import ChatAdapter
+from adapters.base import AdapterFatal, ChatAdapter
+from bot.commands import Defaults
 from bot.config import ConfigError, Settings
 from bot.delivery import deliver_due
 from bot.ingest import FetchOutcome, fetch_day
 from bot.scheduler import build_scheduler
+from bot.service import Core
 from bot.sources.hf import HFClient
 from storage.db import open_db
 
@@ -27,6 +31,10 @@ def open_database(settings: Settings) -> sqlite_utils.Database:
         return open_db(settings.paperbot_db)
     except FileNotFoundError as exc:
         raise ConfigError(f"PAPERBOT_DB: {exc}") from None
+
+
+def defaults_of(settings: Settings) -> Defaults:
+    return Defaults(settings.default_post_time, settings.default_timezone, "weekdays", settings.default_size)
 
 
 def hf_client(settings: Settings, *, attempts: int = 4, timeout: float | None = None) -> HFClient:
@@ -57,28 +65,33 @@ def recent_days(today: date, back: int) -> list[date]:
     return [today - timedelta(days=n) for n in range(back + 1)]
 
 
-def build_adapters(settings: Settings) -> dict[str, ChatAdapter]:
-    from adapters.console import ConsoleAdapter
+class Bot:
+    """Everything `paperbot run` starts, in one object so tests can drive the same wiring in-process."""
 
-    if settings.slack_bot_token or settings.discord_token:
-        raise ConfigError(
-            "SLACK_BOT_TOKEN/DISCORD_TOKEN are set, but this paperbot build has no Slack or Discord adapter yet"
+    def __init__(self, settings: Settings, *, tick_seconds: int = 60, fetch_minutes: int = 120) -> None:
+        from adapters.registry import build_adapters
+
+        self.settings = settings
+        self.db = open_database(settings)
+        self.core = Core(lambda: open_database(settings), defaults_of(settings))
+        self.adapters: dict[str, ChatAdapter] = build_adapters(settings, self.core)
+        self.stopped_adapters: dict[str, str] = {}
+        self.client = hf_client(settings)
+        self.scheduler = build_scheduler(
+            self.tick, self.fetch, tick_seconds=tick_seconds, fetch_minutes=fetch_minutes
         )
-    return {"console": ConsoleAdapter()}
+        self._runner: web.AppRunner | None = None
+        self.http_port: int | None = None
 
-
-async def run_forever(settings: Settings, adapters: Mapping[str, ChatAdapter]) -> None:
-    """The bot: delivery tick, periodic fetch, clean stop on SIGTERM/SIGINT."""
-    db = open_database(settings)
-    client = hf_client(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-
-    async def tick(now: datetime) -> None:
-        report = await deliver_due(db, adapters, now)
+    async def tick(self, now: datetime) -> None:
+        try:
+            report = await deliver_due(self.db, self.adapters, now)
+        except AdapterFatal as exc:
+            platform = str(exc).split(":", 1)[0].lower()
+            logger.critical("adapter stopped: %s", exc)
+            self.stopped_adapters[platform] = str(exc)
+            self.adapters.pop(platform, None)
+            return
         if report.sent or report.failed or report.paused:
             logger.info(
                 "tick sent=%d empty=%d failed=%d paused=%d",
@@ -88,17 +101,66 @@ async def run_forever(settings: Settings, adapters: Mapping[str, ChatAdapter]) -
                 len(report.paused),
             )
 
-    async def fetch() -> None:
-        today = datetime.now(UTC).date()
-        await fetch_days(db, client, recent_days(today, 1))
+    async def fetch(self) -> None:
+        await fetch_days(self.db, self.client, recent_days(datetime.now(UTC).date(), 1))
 
-    scheduler = build_scheduler(tick, fetch)
-    scheduler.start()
-    logger.info("paperbot running with adapters: %s", ", ".join(sorted(adapters)))
-    try:
-        await stop.wait()
-    finally:
+    async def healthz(self, request: web.Request) -> web.Response:
+        body: dict[str, Any] = {
+            "scheduler": "running" if self.scheduler.running else "stopped",
+            "adapters": {name: "running" for name in self.adapters},
+        }
+        body["adapters"].update({name: f"stopped: {why}" for name, why in self.stopped_adapters.items()})
+        healthy = self.scheduler.running and not self.stopped_adapters
+        return web.json_response({"ok": healthy, **body}, status=200 if healthy else 503)
+
+    async def start(self) -> None:
+        for name, adapter in self.adapters.items():
+            starter = getattr(adapter, "start", None)
+            if starter is not None:
+                try:
+                    await starter()
+                except Exception as exc:
+                    raise ConfigError(f"{name}: {exc}") from None
+        app = web.Application()
+        app.router.add_get("/healthz", self.healthz)
+        for adapter in self.adapters.values():
+            app.router.add_routes(getattr(adapter, "routes", list)())
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.paperbot_http_host, self.settings.paperbot_http_port)
+        await site.start()
+        self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.scheduler.start()
+        logger.info(
+            "paperbot running adapters=%s http=%s:%s",
+            ",".join(sorted(self.adapters)),
+            self.settings.paperbot_http_host,
+            self.http_port,
+        )
+
+    async def stop(self) -> None:
         logger.info("paperbot stopping")
-        scheduler.shutdown(wait=False)
-        await client.aclose()
-        db.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for adapter in self.adapters.values():
+            stopper = getattr(adapter, "stop", None)
+            if stopper is not None:
+                with contextlib.suppress(Exception):
+                    await stopper()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.client.aclose()
+        self.core.close()
+        self.db.close()
+
+    async def serve_forever(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()

@@ -129,6 +129,6 @@ def test_today_and_help(ctx: Context) -> None:
 
 def test_search_pages(ctx: Context) -> None:
     first = handle(ctx, Command(REF, "U1", "models"))
-    assert first.digest is not None and len(first.digest.cards) == 5 and first.offset == 5
+    assert first.digest is not None and len(first.digest.cards) == 5 and first.more and first.next_offset == 5
     empty = handle(ctx, Command(REF, "U1", "zzzzzz qqqqq"))
     assert empty.kind == ReplyKind.WARNING and "No papers found" in empty.text

@@ -1,0 +1,35 @@
+"""Which adapters run: a plain dict built from settings. The only place that knows every platform."""
+
+from __future__ import annotations
+
+from adapters.base import ChatAdapter
+from adapters.console import ConsoleAdapter
+from bot.config import ConfigError, Settings
+from bot.service import Core
+
+
+def build_adapters(settings: Settings, core: Core | None) -> dict[str, ChatAdapter]:
+    adapters: dict[str, ChatAdapter] = {"console": ConsoleAdapter()}
+    if settings.slack_bot_token:
+        if core is None:
+            raise ConfigError("the Slack adapter needs the running bot (`paperbot run`)")
+        from adapters.slack.app import SlackAdapter, SlackConfigError
+
+        try:
+            adapters["slack"] = SlackAdapter(
+                core,
+                bot_token=settings.slack_bot_token.get_secret_value(),
+                api_url=settings.slack_api_url,
+                app_token=settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
+                signing_secret=(
+                    settings.slack_signing_secret.get_secret_value()
+                    if settings.slack_signing_secret
+                    else None
+                ),
+                admins_only=settings.slack_admins_only,
+            )
+        except SlackConfigError as exc:
+            raise ConfigError(f"Slack: {exc}") from None
+    if settings.discord_token:
+        raise ConfigError("DISCORD_TOKEN is set, but this paperbot build has no Discord adapter yet")
+    return adapters

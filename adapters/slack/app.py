@@ -1,0 +1,234 @@
+"""Slack adapter: slack-bolt AsyncApp in Socket Mode or HTTP mode, translating to and from the core.
+
+Adapters only translate: a slash command becomes a `Command`, the core's `Reply` becomes Block Kit.
+Slack wants an ack within 3 s: a reply ready within ACK_BUDGET goes in the ack, otherwise the ack says
+"working on it" and the reply follows through `respond()` (the command's response_url).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import AdapterFatal, ChannelUnavailable
+from adapters.slack import render
+from bot.models import ChannelRef, Command, Digest, Reply
+from bot.service import Core
+
+logger = logging.getLogger(__name__)
+
+ACK_BUDGET = 2.0  # seconds of the 3 s Slack allows, leaving room for the network
+EVENT_TYPE = "paperbot_digest"
+CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "access_denied", "restricted_action"}
+AUTH_DEAD = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+
+
+class SlackConfigError(Exception):
+    """Slack refused the configured credentials; the message is one line without the secret."""
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        bot_token: str,
+        api_url: str,
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+        admins_only: bool = False,
+        rate_limit_retries: int = 5,
+    ) -> None:
+        if not app_token and not signing_secret:
+            raise SlackConfigError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+        self.core = core
+        self.admins_only = admins_only
+        self.client = AsyncWebClient(
+            token=bot_token,
+            base_url=api_url if api_url.endswith("/") else api_url + "/",
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+            ],
+        )
+        self.socket_mode = bool(app_token)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "unused-in-socket-mode",
+            request_verification_enabled=not self.socket_mode,
+            logger=logger,
+        )
+        self._socket = AsyncSocketModeHandler(self.app, app_token) if app_token else None
+        self.bot_user: str | None = None
+        self._register()
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise SlackConfigError(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')})") from None
+        self.bot_user = auth.get("user_id")
+        logger.info("slack connected team=%s bot=%s mode=%s", auth.get("team_id"), self.bot_user, self.mode)
+        if self._socket is not None:
+            await self._socket.connect_async()
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self.socket_mode else "http"
+
+    def routes(self) -> list[web.RouteDef]:
+        """HTTP mode's endpoint, served by the bot's HTTP listener."""
+        if self.socket_mode:
+            return []
+
+        async def events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+        return [web.post("/slack/events", events)]
+
+    # -- commands and buttons -----------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        self.app.command("/papers")(self._on_command)
+        self.app.action(render.ACTION_MORE_LIKE)(self._on_more_like)
+        self.app.action(render.ACTION_NEXT)(self._on_next)
+        self.app.action(render.ACTION_SHARE)(self._on_share)
+
+    async def _can_manage(self, user_id: str) -> bool:
+        if not self.admins_only:
+            return True
+        try:
+            info = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            return False
+        user = info.get("user") or {}
+        return bool(user.get("is_admin") or user.get("is_owner"))
+
+    async def _reply_for(self, body: dict[str, Any]) -> Reply:
+        ref = ChannelRef("slack", str(body.get("channel_id", "")), str(body.get("team_id", "")))
+        user = str(body.get("user_id", ""))
+        text = str(body.get("text", ""))
+        can_manage = await self._can_manage(user)
+        return await self.core.handle(Command(ref, user, text, user_can_manage=can_manage))
+
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        task = asyncio.ensure_future(self._reply_for(command))
+        done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
+        if task in done:
+            await ack(**render.reply_payload(task.result()))
+            return
+        await ack(response_type="ephemeral", text="Working on it…")
+        await respond(**render.reply_payload(await task))
+
+    async def _on_more_like(self, ack: Any, action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        reply = await self.core.more_like(str(action.get("value", "")))
+        await respond(**render.reply_payload(reply), replace_original=False)
+
+    async def _on_next(self, ack: Any, action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        query, offset = _page_value(action)
+        await respond(**render.reply_payload(await self.core.page(query, offset)), replace_original=True)
+
+    async def _on_share(self, ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        query, offset = _page_value(action)
+        reply = await self.core.page(query, offset)
+        if reply.digest is None:
+            await respond(**render.reply_payload(reply), replace_original=False)
+            return
+        channel = str((body.get("channel") or {}).get("id", ""))
+        sharer = str((body.get("user") or {}).get("name") or "someone")
+        (message, *_) = render.digest_messages(reply.digest, per_message=render.MAX_BLOCKS)
+        text = f"{render.escape(sharer)} shared: {message['text']}"
+        try:
+            await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=message["blocks"], unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as exc:
+            await respond(text=f"Could not share here: {exc.response.get('error')}", replace_original=False)
+            return
+        await respond(text="Shared in the channel.", replace_original=False, response_type="ephemeral")
+
+    # -- daily posts --------------------------------------------------------------------------------------
+
+    async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
+        messages = render.digest_messages(digest)
+        ids: list[str] = []
+        for part, message in enumerate(messages, 1):
+            metadata = {
+                "event_type": EVENT_TYPE,
+                "event_payload": {"key": key, "part": part, "parts": len(messages)},
+            }
+            try:
+                response = await self.client.chat_postMessage(
+                    channel=ref.channel,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata=metadata,
+                )
+            except SlackApiError as exc:
+                raise _translate(exc) from exc
+            ids.append(str(response.get("ts")))
+        return ids
+
+    async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
+        try:
+            response = await self.client.conversations_history(
+                channel=ref.channel, limit=200, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            error = _translate(exc)
+            if isinstance(error, ChannelUnavailable):
+                raise error from exc
+            logger.warning("conversations.history failed channel=%s: %s", ref.key, exc.response.get("error"))
+            return None
+        found = [
+            str(m.get("ts"))
+            for m in response.get("messages") or []
+            if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+            and (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
+        ]
+        return sorted(found)
+
+
+def _page_value(action: dict[str, Any]) -> tuple[str, int]:
+    try:
+        value = json.loads(str(action.get("value", "")))
+        return str(value["q"]), int(value["o"])
+    except (ValueError, KeyError, TypeError):
+        return "", 0
+
+
+def _translate(exc: SlackApiError) -> Exception:
+    error = str(exc.response.get("error", ""))
+    if error in CHANNEL_GONE:
+        return ChannelUnavailable(error)
+    if error in AUTH_DEAD:
+        logger.critical("slack credentials stopped working (%s); stopping the Slack adapter", error)
+        return AdapterFatal(f"Slack: {error}")
+    return exc

@@ -1,0 +1,130 @@
+"""Pure rendering from the neutral model to Slack Block Kit, within Slack's limits.
+
+Every untrusted string goes through `escape` (&, <, >), which also defuses `<!channel>`, `<!here>` and
+`<@U...>`: nothing a paper says can ping anyone. Messages never set `link_names` or `parse=full`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.models import Digest, PaperCard, Reply, ReplyKind
+
+# Slack's limits (measured, see DESIGN.md section 4).
+MAX_BLOCKS = 50
+SECTION_TEXT_MAX = 3000
+HEADER_MAX = 150
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+CONTEXT_TEXT_MAX = 2000
+FALLBACK_MAX = 3000
+
+ACTION_MORE_LIKE = "paperbot_more_like"
+ACTION_NEXT = "paperbot_next"
+ACTION_SHARE = "paperbot_share"
+
+_KIND_ICON = {ReplyKind.INFO: "", ReplyKind.SUCCESS: "✅ ", ReplyKind.WARNING: "⚠️ ", ReplyKind.ERROR: "❌ "}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _link(url: str, label: str) -> str:
+    # A URL with '|' or '>' would break the link syntax; such URLs are shown as escaped text instead.
+    if any(ch in url for ch in "|<> "):
+        return escape(label)
+    return f"<{url}|{escape(label)}>"
+
+
+def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> list[Block]:
+    title = _link(card.url, clip(card.title, 300))
+    lines = [f"*{number}. {title}*", escape(card.summary)]
+    byline = card.byline()
+    if byline:
+        lines.append(f"_{escape(clip(byline, 300))}_")
+    section = SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), SECTION_TEXT_MAX)))
+    if with_button:
+        section.accessory = ButtonElement(
+            text="More like this", action_id=ACTION_MORE_LIKE, value=clip(card.arxiv_id, BUTTON_VALUE_MAX)
+        )
+    links = [_link(card.url, "HF"), _link(card.arxiv_url, "arXiv"), _link(card.pdf_url, "PDF")]
+    if card.code_url:
+        links.append(_link(card.code_url, "code"))
+    meta = [card.stats(), " · ".join(links)]
+    if card.matched_topics:
+        meta.append("matched: " + ", ".join(escape(t) for t in card.matched_topics))
+    context = ContextBlock(elements=[MarkdownTextObject(text=clip("   ".join(meta), CONTEXT_TEXT_MAX))])
+    return [section, context]
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=clip(text, HEADER_MAX))
+
+
+def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, Any]]:
+    """A digest as one or more messages (`text` fallback + `blocks`), each within MAX_BLOCKS."""
+    cards = list(digest.cards)
+    chunks = [cards[i : i + per_message] for i in range(0, len(cards), per_message)] or [[]]
+    messages = []
+    for part, chunk in enumerate(chunks):
+        blocks: list[Block] = []
+        if part == 0:
+            blocks.append(_header(digest.title))
+            if digest.note:
+                blocks.append(
+                    ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.note), 2000))])
+                )
+        for offset, card in enumerate(chunk):
+            blocks.extend(card_blocks(part * per_message + offset + 1, card))
+            blocks.append(DividerBlock())
+        if part == len(chunks) - 1 and digest.footer:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.footer), 2000))]))
+        assert len(blocks) <= MAX_BLOCKS
+        fallback = digest.title if part == 0 else f"{digest.title} (continued)"
+        if part == 0 and not chunk and digest.note:
+            fallback += f": {digest.note}"
+        messages.append(
+            {"text": clip(escape(fallback), FALLBACK_MAX), "blocks": [b.to_dict() for b in blocks]}
+        )
+    return messages
+
+
+def next_value(query: str, offset: int) -> str:
+    return clip(json.dumps({"q": query, "o": offset}, ensure_ascii=False), BUTTON_VALUE_MAX)
+
+
+def reply_payload(reply: Reply) -> dict[str, Any]:
+    """A command reply for `ack()` / `respond()`: ephemeral unless the reply says otherwise."""
+    response_type = "ephemeral" if reply.ephemeral else "in_channel"
+    if reply.digest is None:
+        text = clip(_KIND_ICON[reply.kind] + escape(reply.text), FALLBACK_MAX)
+        return {"response_type": response_type, "text": text}
+    message = digest_messages(reply.digest, per_message=MAX_BLOCKS)[0]
+    blocks = message["blocks"]
+    buttons = []
+    if reply.query is not None:
+        if reply.more:
+            value = next_value(reply.query, reply.next_offset)
+            buttons.append(ButtonElement(text="Next 5", action_id=ACTION_NEXT, value=value))
+        share = next_value(reply.query, reply.offset)
+        buttons.append(ButtonElement(text="Share in channel", action_id=ACTION_SHARE, value=share))
+    if buttons:
+        blocks = [*blocks[: MAX_BLOCKS - 1], ActionsBlock(elements=buttons).to_dict()]
+    return {"response_type": response_type, "text": message["text"], "blocks": blocks}

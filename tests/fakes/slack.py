@@ -1,0 +1,373 @@
+"""A local Slack: Web API methods, response_url, Socket Mode WebSocket, and a signed-request sender.
+
+It enforces Slack's rules with no off switch: tokens (invalid_auth), Block Kit limits (invalid_blocks),
+unknown, archived or not-joined channels, a per-channel rate limit (a burst of 5, then 1 msg/s; 429 with
+Retry-After), at most 5 replies per response_url, and the 3 s ack deadline for commands and actions.
+Extra 429s and errors can be scripted with `throttle()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+SIGNING_SECRET = "test-signing-secret"
+ACK_DEADLINE = 3.0
+PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+")
+
+
+class AckTimeout(AssertionError):
+    """The bot did not acknowledge within Slack's 3 seconds (Slack would show the user an error)."""
+
+
+@dataclass
+class Channel:
+    id: str
+    archived: bool = False
+    member: bool = True
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    bucket: float = 5.0
+    refilled: float = field(default_factory=time.monotonic)
+
+
+def _text_len(obj: Any) -> int:
+    return len(obj.get("text", "")) if isinstance(obj, dict) else 0
+
+
+def block_errors(blocks: Any) -> list[str]:
+    """What real Slack would call invalid_blocks, as readable reasons."""
+    if not isinstance(blocks, list):
+        return ["blocks is not a list"]
+    errors = []
+    if len(blocks) > 50:
+        errors.append(f"{len(blocks)} blocks > 50")
+    for n, block in enumerate(blocks):
+        kind = block.get("type")
+        if kind == "header":
+            if block.get("text", {}).get("type") != "plain_text" or _text_len(block.get("text")) > 150:
+                errors.append(f"block {n}: header must be plain_text <= 150")
+        elif kind == "section":
+            if _text_len(block.get("text")) > 3000:
+                errors.append(f"block {n}: section text > 3000")
+            accessory = block.get("accessory")
+            if accessory:
+                errors.extend(_button_errors(accessory, n))
+        elif kind == "context":
+            elements = block.get("elements", [])
+            if not 1 <= len(elements) <= 10 or any(_text_len(e) > 3000 for e in elements):
+                errors.append(f"block {n}: context elements")
+        elif kind == "actions":
+            elements = block.get("elements", [])
+            if not 1 <= len(elements) <= 25:
+                errors.append(f"block {n}: actions elements")
+            for element in elements:
+                errors.extend(_button_errors(element, n))
+        elif kind != "divider":
+            errors.append(f"block {n}: unknown type {kind!r}")
+    return errors
+
+
+def _button_errors(element: dict[str, Any], n: int) -> list[str]:
+    out = []
+    if element.get("type") == "button":
+        if _text_len(element.get("text")) > 75:
+            out.append(f"block {n}: button text > 75")
+        if len(element.get("value", "")) > 2000:
+            out.append(f"block {n}: button value > 2000")
+        if len(element.get("action_id", "")) > 255:
+            out.append(f"block {n}: action_id > 255")
+    return out
+
+
+@dataclass
+class FakeSlack:
+    channels: dict[str, Channel] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    rejected: list[tuple[str, list[str]]] = field(default_factory=list)
+    scripted: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
+    url: str = ""
+    api_url: str = ""
+    _runner: web.AppRunner | None = None
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _clock: float = field(default_factory=lambda: 1_780_000_000.0)
+    socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # -- set-up ------------------------------------------------------------------------------------------
+
+    def add_channel(self, channel_id: str, **kwargs: Any) -> Channel:
+        channel = Channel(channel_id, **kwargs)
+        self.channels[channel_id] = channel
+        return channel
+
+    def throttle(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` get 429 with Retry-After."""
+        entry = (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+        self.scripted.setdefault(method, []).extend([entry] * times)
+
+    def script_error(self, method: str, error: str, times: int = 1) -> None:
+        self.scripted.setdefault(method, []).extend([(200, {"ok": False, "error": error}, {})] * times)
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        return self.channels[channel_id].messages
+
+    def pings(self) -> list[str]:
+        """Every posted text or block text that would notify someone."""
+        found = []
+        for channel in self.channels.values():
+            for message in channel.messages:
+                blob = json.dumps(message.get("blocks", [])) + message.get("text", "")
+                found.extend(m.group(0) for m in PING.finditer(blob))
+        for replies in self.responses.values():
+            for reply in replies:
+                found.extend(m.group(0) for m in PING.finditer(json.dumps(reply)))
+        return found
+
+    # -- Web API -----------------------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in ("blocks", "metadata"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.calls.append((method, args))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or args.get(
+            "token", ""
+        )
+        wanted = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token != wanted:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.scripted.get(method):
+            status, body, headers = self.scripted[method].pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+        return await handler(args)
+
+    async def _auth_test(self, args: dict[str, Any]) -> web.Response:
+        return web.json_response(
+            {"ok": True, "team_id": "T1", "team": "Lab", "user_id": "UBOT", "bot_id": "B1"}
+        )
+
+    async def _users_info(self, args: dict[str, Any]) -> web.Response:
+        user = self.users.get(args.get("user", ""))
+        if user is None:
+            return web.json_response({"ok": False, "error": "user_not_found"})
+        return web.json_response({"ok": True, "user": {"id": args["user"], **user}})
+
+    async def _apps_connections_open(self, args: dict[str, Any]) -> web.Response:
+        return web.json_response({"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"})
+
+    def _channel_error(self, channel_id: str) -> str | None:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return "channel_not_found"
+        if channel.archived:
+            return "is_archived"
+        if not channel.member:
+            return "not_in_channel"
+        return None
+
+    async def _chat_postMessage(self, args: dict[str, Any]) -> web.Response:
+        channel_id = str(args.get("channel", ""))
+        error = self._channel_error(channel_id)
+        if error:
+            return web.json_response({"ok": False, "error": error})
+        if not args.get("text") and not args.get("blocks"):
+            return web.json_response({"ok": False, "error": "no_text"})
+        if "blocks" in args:
+            problems = block_errors(args["blocks"])
+            if problems:
+                self.rejected.append(("invalid_blocks", problems))
+                return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
+        channel = self.channels[channel_id]
+        now = time.monotonic()
+        channel.bucket = min(5.0, channel.bucket + (now - channel.refilled))
+        channel.refilled = now
+        if channel.bucket < 1.0:
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
+        channel.bucket -= 1.0
+        self._clock += 1.0
+        ts = f"{self._clock:.6f}"
+        message = {"ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks", [])}
+        for key in ("metadata", "unfurl_links", "unfurl_media", "link_names", "parse"):
+            if key in args:
+                message[key] = args[key]
+        channel.messages.append(message)
+        return web.json_response({"ok": True, "channel": channel_id, "ts": ts, "message": message})
+
+    async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
+        channel_id = str(args.get("channel", ""))
+        if channel_id not in self.channels:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        limit = int(args.get("limit", 100))
+        messages = []
+        for message in reversed(self.channels[channel_id].messages[-limit:]):
+            shown = dict(message)
+            if not with_meta:
+                shown.pop("metadata", None)
+            messages.append(shown)
+        return web.json_response({"ok": True, "messages": messages, "has_more": False})
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        rid = request.match_info["rid"]
+        replies = self.responses.setdefault(rid, [])
+        if len(replies) >= 5:
+            return web.Response(status=404, text="used_url")
+        replies.append(await request.json())
+        return web.Response(text="ok")
+
+    # -- Socket Mode -------------------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        self.socket_connected.set()
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                data = json.loads(msg.data)
+                future = self._acks.get(data.get("envelope_id", ""))
+                if future and not future.done():
+                    future.set_result(data)
+        self._sockets.remove(ws)
+        return ws
+
+    async def socket_request(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send an envelope over Socket Mode; return the ack, or raise AckTimeout after 3 s."""
+        await asyncio.wait_for(self.socket_connected.wait(), 10)
+        envelope_id = f"env-{next(self._ids)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": True,
+        }
+        await self._sockets[-1].send_json(envelope)
+        try:
+            return await asyncio.wait_for(future, ACK_DEADLINE)
+        except TimeoutError:
+            raise AckTimeout(f"no ack for {kind} within {ACK_DEADLINE}s") from None
+
+    # -- what Slack sends to the bot ---------------------------------------------------------------------
+
+    def response_url(self) -> tuple[str, str]:
+        rid = f"r{next(self._ids)}"
+        return rid, f"{self.url}/response/{rid}"
+
+    def command_payload(self, text: str, channel: str = "C1", user: str = "U1") -> tuple[str, dict[str, str]]:
+        rid, url = self.response_url()
+        return rid, {
+            "token": "legacy",
+            "team_id": "T1",
+            "team_domain": "lab",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "ada",
+            "command": "/papers",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": url,
+            "trigger_id": "trig",
+        }
+
+    def action_payload(
+        self, action_id: str, value: str, channel: str = "C1", user: str = "U1"
+    ) -> tuple[str, dict[str, Any]]:
+        rid, url = self.response_url()
+        return rid, {
+            "type": "block_actions",
+            "user": {"id": user, "name": "ada", "username": "ada", "team_id": "T1"},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "team": {"id": "T1", "domain": "lab"},
+            "channel": {"id": channel, "name": "general"},
+            "container": {"type": "message", "is_ephemeral": True},
+            "trigger_id": "trig",
+            "response_url": url,
+            "actions": [
+                {"action_id": action_id, "block_id": "b1", "type": "button", "value": value, "action_ts": "1"}
+            ],
+        }
+
+    @staticmethod
+    def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+    async def http_request(
+        self, bot_url: str, form: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """POST a form to the bot's /slack/events, signed unless headers are given; 3 s to answer."""
+        body = urllib.parse.urlencode(form)
+        headers = self.sign(body) if headers is None else headers
+        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
+                    f"{bot_url}/slack/events",
+                    data=body,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=ACK_DEADLINE),
+                ) as response,
+            ):
+                return response.status, await response.text()
+        except TimeoutError:
+            raise AckTimeout(f"no HTTP answer within {ACK_DEADLINE}s") from None
+
+    # -- life cycle --------------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self.api_url = f"{self.url}/api/"
+        return self.url
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()

@@ -1,0 +1,293 @@
+"""Slack, end to end: the bot's real wiring (bot.runtime.Bot, as `paperbot run` builds it) against the
+local Slack in tests/fakes/slack.py. No mocks of slack-bolt or slack_sdk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+import bot.commands
+from adapters.slack import render
+from bot.cards import to_card
+from bot.config import ConfigError, load_settings
+from bot.ingest import import_batch
+from bot.models import ChannelRef, Digest, Paper
+from bot.runtime import Bot
+from bot.sources.files import ImportBatch
+from bot.sources.hf import parse_daily
+from storage import channels as channel_store
+from storage import deliveries
+from storage.db import open_db
+from tests.factories import hf_item
+from tests.fakes.hf import FakeHF
+from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, AckTimeout, FakeSlack
+
+DAY = "2026-06-10"
+AFTER_POST_TIME = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
+PAPERS = [
+    hf_item("2606.00001", "Sparse Mixture-of-Experts at Scale", "We train MoE models.", upvotes=10),
+    hf_item("2606.00002", "Robots That Walk", "Legged robots.", upvotes=90),
+    hf_item("2606.00003", "<!channel> Attention <@U123> & more", "Ping <!here> everyone.", upvotes=50),
+    hf_item("2606.00004", "Expert Routing Revisited", "Mixture of experts routing.", upvotes=5),
+]
+
+
+def seed(db_path: Path, items: list[dict[str, Any]]) -> None:
+    db = open_db(db_path)
+    listed = parse_daily(items)
+    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+    db.close()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    server.add_channel("C1")
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, fake_hf: FakeHF) -> Path:
+    monkeypatch.chdir(tmp_path)
+    db_path = tmp_path / "bot.db"
+    for name, value in {
+        "PAPERBOT_DB": str(db_path),
+        "HF_API_URL": fake_hf.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PAPERBOT_HTTP_PORT": "0",
+        "PAPERBOT_RETRY_BACKOFF": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    seed(db_path, PAPERS)
+    return db_path
+
+
+@pytest.fixture
+async def running(env: Path) -> AsyncIterator[Bot]:
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    await bot_.start()
+    yield bot_
+    await bot_.stop()
+
+
+def bot_url(running: Bot) -> str:
+    return f"http://127.0.0.1:{running.http_port}"
+
+
+async def command(slack: FakeSlack, running: Bot, text: str, **kw: str) -> tuple[str, dict[str, Any]]:
+    rid, form = slack.command_payload(text, **kw)
+    status, body = await slack.http_request(bot_url(running), form)
+    assert status == 200, body
+    return rid, json.loads(body) if body.startswith("{") else {"text": body}
+
+
+async def test_signed_search_answers_in_the_ack(slack: FakeSlack, running: Bot) -> None:
+    _, ack = await command(slack, running, "moe")
+    assert ack["response_type"] == "ephemeral"
+    text = json.dumps(ack["blocks"])
+    assert "Sparse Mixture-of-Experts at Scale" in text and "Robots That Walk" not in text
+    actions = [b for b in ack["blocks"] if b["type"] == "actions"]
+    assert any(e["action_id"] == render.ACTION_SHARE for e in actions[0]["elements"])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # unsigned
+        FakeSlack.sign("something else"),  # signature of another body
+        FakeSlack.sign("", secret="wrong-secret"),
+        "stale",
+    ],
+)
+async def test_bad_signatures_get_401(slack: FakeSlack, running: Bot, headers: Any) -> None:
+    _, form = slack.command_payload("moe")
+    if headers == "stale":
+        import urllib.parse
+
+        headers = FakeSlack.sign(urllib.parse.urlencode(form), timestamp=int(time.time()) - 6 * 60)
+    status, _ = await slack.http_request(bot_url(running), form, headers=headers)
+    assert status == 401
+
+
+async def test_slow_search_acks_in_time_and_responds_later(
+    slack: FakeSlack, running: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_search = bot.commands.search
+
+    def slow_search(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(2.5)
+        return real_search(*args, **kwargs)
+
+    monkeypatch.setattr(bot.commands, "search", slow_search)
+    started = time.monotonic()
+    rid, ack = await command(slack, running, "moe")
+    assert time.monotonic() - started < 3.0
+    assert "Working on it" in ack["text"]
+    for _ in range(100):
+        if slack.responses.get(rid):
+            break
+        await asyncio.sleep(0.05)
+    (late,) = slack.responses[rid]
+    assert "Sparse Mixture-of-Experts at Scale" in json.dumps(late["blocks"])
+
+
+async def test_socket_mode_round_trip(env: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    await bot_.start()
+    try:
+        _, payload = slack.command_payload("moe")
+        ack = await slack.socket_request("slash_commands", payload)
+        assert "Sparse Mixture-of-Experts at Scale" in json.dumps(ack["payload"]["blocks"])
+        _, payload = slack.command_payload("subscribe moe")
+        ack = await slack.socket_request("slash_commands", payload)
+        assert "Subscribed" in ack["payload"]["text"]
+    finally:
+        await bot_.stop()
+
+
+async def test_subscribed_channel_gets_its_digest_escaped(slack: FakeSlack, running: Bot) -> None:
+    await command(slack, running, "subscribe moe")
+    await running.tick(AFTER_POST_TIME)
+    (message,) = slack.messages("C1")
+    assert message["unfurl_links"] is False
+    assert message["metadata"]["event_payload"]["key"] == f"paperbot:slack:C1:{DAY}"
+    blocks = json.dumps(message["blocks"])
+    # the topic leads, and the hostile title is shown, escaped, pinging nobody
+    assert blocks.index("Sparse Mixture-of-Experts") < blocks.index("Robots That Walk")
+    assert "&lt;!channel&gt; Attention &lt;@U123&gt; &amp; more" in blocks
+    assert slack.pings() == []
+    await running.tick(AFTER_POST_TIME)  # a second tick the same day posts nothing
+    assert len(slack.messages("C1")) == 1
+
+
+async def test_thirty_papers_split_within_limits(slack: FakeSlack, running: Bot) -> None:
+    cards = tuple(
+        to_card(Paper(f"2606.{n:05d}", f"Paper {n} " + "long title " * 40, "Abstract. " * 200))
+        for n in range(30)
+    )
+    digest = Digest("A long digest", DAY, cards, "footer")
+    ids = await running.adapters["slack"].post(ChannelRef("slack", "C1"), digest, "k")
+    assert len(ids) >= 2 and slack.rejected == []
+    posted = slack.messages("C1")
+    assert all(len(m["blocks"]) <= 50 for m in posted)
+    assert sum(json.dumps(m["blocks"]).count("Paper ") for m in posted) >= 30
+
+
+async def test_a_429_is_retried_and_nothing_is_lost(slack: FakeSlack, running: Bot) -> None:
+    await command(slack, running, "subscribe moe")
+    slack.throttle("chat.postMessage", times=1, retry_after=1)
+    await running.tick(AFTER_POST_TIME)
+    assert len(slack.messages("C1")) == 1
+    assert [m for m, _ in slack.calls].count("chat.postMessage") == 2
+
+
+async def test_channel_not_found_pauses_only_that_channel(slack: FakeSlack, running: Bot) -> None:
+    await command(slack, running, "subscribe moe")
+    await command(slack, running, "subscribe moe", channel="CGONE")
+    await running.tick(AFTER_POST_TIME)
+    assert len(slack.messages("C1")) == 1
+    gone = channel_store.get_channel(running.db, ChannelRef("slack", "CGONE"))
+    assert gone is not None and gone.paused and gone.pause_reason == "channel_not_found"
+    _, topics = await command(slack, running, "topics", channel="CGONE")
+    assert "channel_not_found" in topics["text"]
+
+
+async def test_buttons_more_like_next_and_share(slack: FakeSlack, running: Bot) -> None:
+    rid, payload = slack.action_payload(render.ACTION_MORE_LIKE, "2606.00001")
+    status, _ = await slack.http_request(bot_url(running), {"payload": json.dumps(payload)})
+    assert status == 200
+    await _wait_for(lambda: slack.responses.get(rid))
+    sections = json.dumps([b for b in slack.responses[rid][0]["blocks"] if b["type"] == "section"])
+    assert "Expert Routing Revisited" in sections and "Sparse Mixture-of-Experts at Scale" not in sections
+
+    rid, payload = slack.action_payload(render.ACTION_SHARE, render.next_value("moe", 0))
+    await slack.http_request(bot_url(running), {"payload": json.dumps(payload)})
+    await _wait_for(lambda: slack.messages("C1"))
+    (shared,) = slack.messages("C1")
+    assert "ada shared" in shared["text"] and "Sparse Mixture-of-Experts" in json.dumps(shared["blocks"])
+    assert slack.pings() == []
+
+
+async def test_socket_mode_button(env: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    await bot_.start()
+    try:
+        rid, payload = slack.action_payload(render.ACTION_NEXT, render.next_value("papers", 0))
+        await slack.socket_request("interactive", payload)
+        await _wait_for(lambda: slack.responses.get(rid))
+        assert slack.responses[rid][0]["replace_original"] is True
+    finally:
+        await bot_.stop()
+
+
+async def test_admins_only(env: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERBOT_SLACK_ADMINS_ONLY", "1")
+    slack.users = {"U1": {"is_admin": False}, "UADMIN": {"is_admin": True}}
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    await bot_.start()
+    try:
+        _, refused = await command(slack, bot_, "subscribe moe")
+        assert "manage this channel" in refused["text"]
+        _, allowed = await command(slack, bot_, "subscribe moe", user="UADMIN")
+        assert "Subscribed" in allowed["text"]
+    finally:
+        await bot_.stop()
+
+
+async def test_bad_token_fails_at_start_without_the_secret(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong-secret-value")
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    with pytest.raises(ConfigError) as info:
+        await bot_.start()
+    await bot_.stop()
+    assert "invalid_auth" in str(info.value) and "wrong-secret-value" not in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+async def test_restart_checks_the_platform_before_resending(slack: FakeSlack, running: Bot) -> None:
+    await command(slack, running, "subscribe moe")
+    await running.tick(AFTER_POST_TIME)
+    # as if the process died between chat.postMessage and recording it
+    running.db.execute("UPDATE deliveries SET status = 'claimed', message_ids = '[]'")
+    running.db.conn.commit()
+    await running.tick(AFTER_POST_TIME)
+    assert len(slack.messages("C1")) == 1
+    row = deliveries.get(running.db, ChannelRef("slack", "C1"), DAY)
+    assert row is not None and row.status == "sent" and row.message_ids
+
+
+async def test_revoked_token_stops_the_adapter_loudly(slack: FakeSlack, running: Bot) -> None:
+    await command(slack, running, "subscribe moe")
+    slack.script_error("chat.postMessage", "token_revoked")
+    await running.tick(AFTER_POST_TIME)
+    assert "slack" not in running.adapters
+    async with aiohttp.ClientSession() as session, session.get(f"{bot_url(running)}/healthz") as response:
+        health = await response.json()
+    assert response.status == 503 and "token_revoked" in health["adapters"]["slack"]
+
+
+async def _wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AckTimeout("condition not met in time")
+        await asyncio.sleep(0.05)
