@@ -10,15 +10,24 @@ from bot.service import Core
 
 def build_adapters(settings: Settings, core: Core | None) -> dict[str, ChatAdapter]:
     adapters: dict[str, ChatAdapter] = {"console": ConsoleAdapter()}
-    if settings.slack_bot_token:
+    multi_workspace = bool(settings.slack_client_id and settings.slack_client_secret)
+    if settings.slack_bot_token or multi_workspace:
         if core is None:
             raise ConfigError("the Slack adapter needs the running bot (`paperbot run`)")
-        from adapters.slack.app import SlackAdapter, SlackConfigError
+        from adapters.slack.app import OAuthConfig, SlackAdapter, SlackConfigError
 
+        oauth = None
+        if multi_workspace and settings.slack_client_secret:
+            oauth = OAuthConfig(
+                str(settings.slack_client_id),
+                settings.slack_client_secret.get_secret_value(),
+                str(settings.paperbot_db),
+            )
         try:
             adapters["slack"] = SlackAdapter(
                 core,
-                bot_token=settings.slack_bot_token.get_secret_value(),
+                bot_token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+                oauth=oauth,
                 api_url=settings.slack_api_url,
                 app_token=settings.slack_app_token.get_secret_value() if settings.slack_app_token else None,
                 signing_secret=(

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
     slack_admins_only: bool = Field(default=False, alias="PAPERBOT_SLACK_ADMINS_ONLY")
 
     discord_token: SecretStr | None = None

@@ -291,3 +291,41 @@ async def _wait_for(predicate: Any, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AckTimeout("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+async def test_multi_workspace_install_keeps_workspaces_apart(
+    env: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET
+
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    monkeypatch.setenv("SLACK_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+    slack.add_channel("C2", team="T2")
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    await bot_.start()
+    try:
+        base = bot_url(bot_)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/slack/install") as page:
+                assert page.status == 200
+                html = await page.text()
+                cookie = page.headers["Set-Cookie"].split(";", 1)[0]  # Secure: a browser sends it over https
+            state = html.split("state=", 1)[1].split("&", 1)[0].split('"', 1)[0]
+            slack.oauth_codes["code-t2"] = "T2"
+            params = {"code": "code-t2", "state": state}
+            headers = {"Cookie": cookie}
+            async with session.get(f"{base}/slack/oauth_redirect", params=params, headers=headers) as done:
+                assert done.status == 200, await done.text()
+        _, form = slack.command_payload("subscribe moe", channel="C2", team="T2")
+        status, body = await slack.http_request(base, form)
+        assert status == 200 and "Subscribed" in body
+        await bot_.tick(AFTER_POST_TIME)
+        assert len(slack.messages("C2")) == 1  # posted with T2's own token (C2 is invisible to others)
+        assert slack.messages("C1") == []
+        # a workspace that never installed the app cannot use it
+        _, form = slack.command_payload("moe", channel="C9", team="T9")
+        status, body = await slack.http_request(base, form)
+        assert "Sparse Mixture" not in body
+    finally:
+        await bot_.stop()

@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import AdapterFatal, ChannelUnavailable
@@ -40,6 +44,31 @@ class SlackConfigError(Exception):
     """Slack refused the configured credentials; the message is one line without the secret."""
 
 
+SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "users:read")
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """Several workspaces sharing one paperbot: installations live in the bot's own SQLite file."""
+
+    client_id: str
+    client_secret: str
+    database: str
+
+    def installation_store(self) -> SQLite3InstallationStore:
+        return SQLite3InstallationStore(database=self.database, client_id=self.client_id, logger=logger)
+
+    def settings(self, store: SQLite3InstallationStore) -> AsyncOAuthSettings:
+        return AsyncOAuthSettings(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            scopes=list(SCOPES),
+            installation_store=store,
+            installation_store_bot_only=True,
+            state_store=SQLite3OAuthStateStore(database=self.database, expiration_seconds=600, logger=logger),
+        )
+
+
 class SlackAdapter:
     platform = "slack"
 
@@ -47,17 +76,27 @@ class SlackAdapter:
         self,
         core: Core,
         *,
-        bot_token: str,
+        bot_token: str | None,
         api_url: str,
         app_token: str | None = None,
         signing_secret: str | None = None,
+        oauth: OAuthConfig | None = None,
         admins_only: bool = False,
         rate_limit_retries: int = 5,
     ) -> None:
         if not app_token and not signing_secret:
             raise SlackConfigError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+        if oauth is not None and (app_token or not signing_secret):
+            raise SlackConfigError(
+                "the multi-workspace install flow runs in HTTP mode: set SLACK_SIGNING_SECRET only"
+            )
+        if oauth is None and not bot_token:
+            raise SlackConfigError(
+                "set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install"
+            )
         self.core = core
         self.admins_only = admins_only
+        self.installations = oauth.installation_store() if oauth else None
         self.client = AsyncWebClient(
             token=bot_token,
             base_url=api_url if api_url.endswith("/") else api_url + "/",
@@ -71,6 +110,7 @@ class SlackAdapter:
             client=self.client,
             signing_secret=signing_secret or "unused-in-socket-mode",
             request_verification_enabled=not self.socket_mode,
+            oauth_settings=oauth.settings(self.installations) if oauth and self.installations else None,
             logger=logger,
         )
         self._socket = AsyncSocketModeHandler(self.app, app_token) if app_token else None
@@ -80,6 +120,9 @@ class SlackAdapter:
     # -- life cycle ---------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.installations is not None:
+            logger.info("slack multi-workspace mode: install at /slack/install")
+            return
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -105,7 +148,31 @@ class SlackAdapter:
         async def events(request: web.Request) -> web.Response:
             return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
 
-        return [web.post("/slack/events", events)]
+        routes = [web.post("/slack/events", events)]
+        flow = self.app.oauth_flow
+        if flow is not None:
+
+            async def install(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_installation(await to_bolt_request(request))
+                )
+
+            async def redirect(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+            routes += [web.get(flow.install_path, install), web.get(flow.redirect_uri_path, redirect)]
+        return routes
+
+    async def _token_for(self, ref: ChannelRef) -> str | None:
+        """The bot token of the channel's workspace (multi-workspace installs), else the configured one."""
+        if self.installations is None:
+            return None
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=ref.workspace or None)
+        if bot is None:
+            raise ChannelUnavailable(
+                f"workspace {ref.workspace or '?'} has no installation (reinstall the app)"
+            )
+        return str(bot.bot_token)
 
     # -- commands and buttons -----------------------------------------------------------------------------
 
@@ -115,26 +182,29 @@ class SlackAdapter:
         self.app.action(render.ACTION_NEXT)(self._on_next)
         self.app.action(render.ACTION_SHARE)(self._on_share)
 
-    async def _can_manage(self, user_id: str) -> bool:
+    async def _can_manage(self, client: AsyncWebClient, user_id: str) -> bool:
         if not self.admins_only:
             return True
         try:
-            info = await self.client.users_info(user=user_id)
+            info = await client.users_info(user=user_id)
         except SlackApiError as exc:
             logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
             return False
         user = info.get("user") or {}
         return bool(user.get("is_admin") or user.get("is_owner"))
 
-    async def _reply_for(self, body: dict[str, Any]) -> Reply:
+    async def _reply_for(self, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
         ref = ChannelRef("slack", str(body.get("channel_id", "")), str(body.get("team_id", "")))
         user = str(body.get("user_id", ""))
         text = str(body.get("text", ""))
-        can_manage = await self._can_manage(user)
+        can_manage = await self._can_manage(client, user)
         return await self.core.handle(Command(ref, user, text, user_can_manage=can_manage))
 
-    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
-        task = asyncio.ensure_future(self._reply_for(command))
+    # Handlers take bolt's per-request `client`: in multi-workspace mode it carries that workspace's token.
+    async def _on_command(
+        self, ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> None:
+        task = asyncio.ensure_future(self._reply_for(client, command))
         done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
         if task in done:
             await ack(**render.reply_payload(task.result()))
@@ -152,7 +222,9 @@ class SlackAdapter:
         query, offset = _page_value(action)
         await respond(**render.reply_payload(await self.core.page(query, offset)), replace_original=True)
 
-    async def _on_share(self, ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+    async def _on_share(
+        self, ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> None:
         await ack()
         query, offset = _page_value(action)
         reply = await self.core.page(query, offset)
@@ -164,7 +236,7 @@ class SlackAdapter:
         (message, *_) = render.digest_messages(reply.digest, per_message=render.MAX_BLOCKS)
         text = f"{render.escape(sharer)} shared: {message['text']}"
         try:
-            await self.client.chat_postMessage(
+            await client.chat_postMessage(
                 channel=channel, text=text, blocks=message["blocks"], unfurl_links=False, unfurl_media=False
             )
         except SlackApiError as exc:
@@ -175,6 +247,7 @@ class SlackAdapter:
     # -- daily posts --------------------------------------------------------------------------------------
 
     async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
+        token = await self._token_for(ref)
         messages = render.digest_messages(digest)
         ids: list[str] = []
         for part, message in enumerate(messages, 1):
@@ -184,6 +257,7 @@ class SlackAdapter:
             }
             try:
                 response = await self.client.chat_postMessage(
+                    token=token,
                     channel=ref.channel,
                     text=message["text"],
                     blocks=message["blocks"],
@@ -199,7 +273,7 @@ class SlackAdapter:
     async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
         try:
             response = await self.client.conversations_history(
-                channel=ref.channel, limit=200, include_all_metadata=True
+                token=await self._token_for(ref), channel=ref.channel, limit=200, include_all_metadata=True
             )
         except SlackApiError as exc:
             error = _translate(exc)

@@ -25,6 +25,8 @@ from aiohttp import web
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 SIGNING_SECRET = "test-signing-secret"
+CLIENT_ID = "111.222"
+CLIENT_SECRET = "test-client-secret"
 ACK_DEADLINE = 3.0
 PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+")
 
@@ -36,6 +38,7 @@ class AckTimeout(AssertionError):
 @dataclass
 class Channel:
     id: str
+    team: str = "T1"
     archived: bool = False
     member: bool = True
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -95,6 +98,8 @@ def _button_errors(element: dict[str, Any], n: int) -> list[str]:
 @dataclass
 class FakeSlack:
     channels: dict[str, Channel] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=lambda: {BOT_TOKEN: "T1"})  # bot token -> its workspace
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> workspace it installs into
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -156,12 +161,14 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._args(request)
         self.calls.append((method, args))
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or args.get(
-            "token", ""
-        )
-        wanted = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
-        if token != wanted:
+        header = request.headers.get("Authorization", "")
+        if method == "oauth.v2.access":
+            return await self._oauth_v2_access(args, header)
+        token = header.removeprefix("Bearer ").strip() or args.get("token", "")
+        valid = token == APP_TOKEN if method == "apps.connections.open" else token in self.tokens
+        if not valid:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        args["_team"] = self.tokens.get(token, "")
         if self.scripted.get(method):
             status, body, headers = self.scripted[method].pop(0)
             return web.json_response(body, status=status, headers=headers)
@@ -171,8 +178,35 @@ class FakeSlack:
         return await handler(args)
 
     async def _auth_test(self, args: dict[str, Any]) -> web.Response:
+        team = args["_team"]
         return web.json_response(
-            {"ok": True, "team_id": "T1", "team": "Lab", "user_id": "UBOT", "bot_id": "B1"}
+            {"ok": True, "team_id": team, "team": "Lab", "user_id": "UBOT", "bot_id": "B1"}
+        )
+
+    async def _oauth_v2_access(self, args: dict[str, Any], header: str) -> web.Response:
+        auth = aiohttp.BasicAuth.decode(header) if header.startswith("Basic ") else None
+        client_id = auth.login if auth else args.get("client_id")
+        secret = auth.password if auth else args.get("client_secret")
+        if (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
+            return web.json_response({"ok": False, "error": "invalid_client_id"})
+        team = self.oauth_codes.pop(str(args.get("code", "")), None)
+        if team is None:
+            return web.json_response({"ok": False, "error": "invalid_code"})
+        token = f"xoxb-{team.lower()}-installed"
+        self.tokens[token] = team
+        return web.json_response(
+            {
+                "ok": True,
+                "access_token": token,
+                "token_type": "bot",
+                "scope": "commands,chat:write",
+                "bot_user_id": f"UB{team}",
+                "app_id": "A1",
+                "team": {"id": team, "name": f"Team {team}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": "UINSTALLER"},
+            }
         )
 
     async def _users_info(self, args: dict[str, Any]) -> web.Response:
@@ -184,9 +218,11 @@ class FakeSlack:
     async def _apps_connections_open(self, args: dict[str, Any]) -> web.Response:
         return web.json_response({"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"})
 
-    def _channel_error(self, channel_id: str) -> str | None:
+    def _channel_error(self, channel_id: str, team: str) -> str | None:
         channel = self.channels.get(channel_id)
-        if channel is None:
+        if (
+            channel is None or channel.team != team
+        ):  # another workspace's channel does not exist for this token
             return "channel_not_found"
         if channel.archived:
             return "is_archived"
@@ -196,7 +232,7 @@ class FakeSlack:
 
     async def _chat_postMessage(self, args: dict[str, Any]) -> web.Response:
         channel_id = str(args.get("channel", ""))
-        error = self._channel_error(channel_id)
+        error = self._channel_error(channel_id, args["_team"])
         if error:
             return web.json_response({"ok": False, "error": error})
         if not args.get("text") and not args.get("blocks"):
@@ -226,7 +262,7 @@ class FakeSlack:
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
         channel_id = str(args.get("channel", ""))
-        if channel_id not in self.channels:
+        if self._channel_error(channel_id, args["_team"]) == "channel_not_found":
             return web.json_response({"ok": False, "error": "channel_not_found"})
         with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         limit = int(args.get("limit", 100))
@@ -287,11 +323,13 @@ class FakeSlack:
         rid = f"r{next(self._ids)}"
         return rid, f"{self.url}/response/{rid}"
 
-    def command_payload(self, text: str, channel: str = "C1", user: str = "U1") -> tuple[str, dict[str, str]]:
+    def command_payload(
+        self, text: str, channel: str = "C1", user: str = "U1", team: str = "T1"
+    ) -> tuple[str, dict[str, str]]:
         rid, url = self.response_url()
         return rid, {
             "token": "legacy",
-            "team_id": "T1",
+            "team_id": team,
             "team_domain": "lab",
             "channel_id": channel,
             "channel_name": "general",
