@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import sqlite_utils
 import typer
 from rich.progress import Progress
 
@@ -20,7 +19,7 @@ from bot import runtime
 from bot.cli_common import context, err, fail, out, parse_day, settings
 from bot.commands import Context, Defaults, handle, search_reply
 from bot.config import ConfigError, Settings
-from bot.delivery import DeliveryReport, deliver_due
+from bot.delivery import DeliveryReport
 from bot.demo import demo
 from bot.digest import build_digest
 from bot.ingest import import_batch
@@ -182,36 +181,26 @@ def deliver(
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     cfg = settings()
-    db = context(cfg).db
     try:
-        report = asyncio.run(_deliver(cfg, db, instant))
+        report = asyncio.run(_deliver(cfg, instant))
     except ConfigError as exc:
         raise fail(str(exc)) from None
     out.print(
         f"sent {len(report.sent)}, empty {len(report.empty)}, failed {len(report.failed)}, "
-        f"paused {len(report.paused)}, not due {report.skipped}"
+        f"paused {len(report.paused)}, waiting {len(report.waiting)}, not due {report.skipped}"
     )
     if report.failed:
         raise typer.Exit(1)
 
 
-async def _deliver(cfg: Settings, db: sqlite_utils.Database, instant: datetime) -> DeliveryReport:
-    """One delivery pass through the same adapters `run` uses (started, then stopped)."""
+async def _deliver(cfg: Settings, instant: datetime) -> DeliveryReport:
+    """One delivery pass through the same wiring `run` uses, without the scheduler."""
     bot = runtime.Bot(cfg)
-    for adapter in bot.adapters.values():
-        starter = getattr(adapter, "start", None)
-        if starter is not None:
-            await starter()
     try:
-        return await deliver_due(db, bot.adapters, instant)
+        await bot.start_adapters()
+        return await bot.tick(instant)
     finally:
-        for adapter in bot.adapters.values():
-            stopper = getattr(adapter, "stop", None)
-            if stopper is not None:
-                await stopper()
-        await bot.client.aclose()
-        bot.core.close()
-        bot.db.close()
+        await bot.stop()
 
 
 @app.command()

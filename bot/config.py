@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     default_post_time: str = Field(default="09:00", alias="PAPERBOT_DEFAULT_TIME")
     default_size: int = Field(default=5, ge=1, le=20, alias="PAPERBOT_DEFAULT_SIZE")
     log_level: str = Field(default="INFO", alias="PAPERBOT_LOG_LEVEL")
+    catchup_grace_hours: float = Field(default=6.0, ge=0, le=48, alias="PAPERBOT_CATCHUP_GRACE_HOURS")
+    partial_wait_minutes: float = Field(
+        default=180.0, ge=0, le=24 * 60, alias="PAPERBOT_PARTIAL_WAIT_MINUTES"
+    )
+    min_papers: int = Field(default=5, ge=1, le=100, alias="PAPERBOT_MIN_PAPERS")
 
     @field_validator("default_timezone")
     @classmethod

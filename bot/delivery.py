@@ -1,31 +1,43 @@
-"""Fan out due digests through the adapters, exactly once per (channel, local day), via the ledger.
+"""Fan out due digests through the adapters: exactly once per (channel, local day), never a silent skip.
 
-Order of events for each channel: claim the ledger row, post, confirm with the message ids. A claim
-left unconfirmed by a crash is resolved by asking the adapter whether the message exists before any
-resend; when the adapter cannot tell, the day is left alone (at most once beats twice).
+For each channel: claim the ledger row, post, confirm with the message ids. A claim left unconfirmed by a
+crash is resolved by asking the adapter whether the message exists before any resend; when it cannot
+tell, the day is left alone (at most once beats twice). Days missed while paperbot was down are folded
+into one catch-up digest. A day whose Hugging Face list is empty or partial at post time waits (and is
+re-fetched) for a bounded time, then goes out with what exists, or is recorded as empty with the reason.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
 from adapters.base import AdapterFatal, ChannelUnavailable, ChatAdapter
-from bot.digest import build_digest
-from bot.models import ChannelRef
+from bot.digest import build_catchup, build_digest
+from bot.models import ChannelRef, Digest
+from bot.schedule import Schedule
 from bot.status import schedule_of
 from storage import channels as channel_store
 from storage import deliveries
+from storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 
+Fetch = Callable[[str], Awaitable[object]]
 
-def ledger_key(ref: ChannelRef, day: str) -> str:
-    return f"paperbot:{ref.key}:{day}"
+
+@dataclass(frozen=True)
+class Policy:
+    grace: timedelta = timedelta(
+        hours=6
+    )  # later than this after post time, a day goes to the catch-up digest
+    partial_wait: timedelta = timedelta(hours=3)  # how long to wait for an empty or partial list
+    min_papers: int = 5  # fewer listed papers than this is "partial"
+    lookback_days: int = 7  # how far back a catch-up digest reaches
 
 
 @dataclass
@@ -34,46 +46,61 @@ class DeliveryReport:
     empty: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     paused: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
     skipped: int = 0
+
+    def add(self, key: str, outcome: str) -> None:
+        if outcome == "skipped":
+            self.skipped += 1
+        else:
+            getattr(self, outcome).append(key)
+
+
+def ledger_key(ref: ChannelRef, day: str) -> str:
+    return f"paperbot:{ref.key}:{day}"
 
 
 async def resolve_unconfirmed(db: sqlite_utils.Database, adapters: Mapping[str, ChatAdapter]) -> int:
     """Settle claims a crash left open: confirm the ones the platform has, release the ones it has not."""
     settled = 0
     for row in deliveries.unconfirmed(db):
-        platform, _, channel = row.channel_key.partition(":")
-        adapter = adapters.get(platform)
-        if adapter is None:
+        settings = channel_store.get_channel(db, ChannelRef(*row.channel_key.split(":", 1)))
+        adapter = adapters.get(row.channel_key.split(":", 1)[0])
+        if adapter is None or settings is None:
             continue
-        ref = ChannelRef(platform, channel)
-        found = await adapter.find_posted(ref, ledger_key(ref, row.day))
+        ref = settings.ref
+        found = await _safe_find(adapter, ref, row.day)
         if found:
             deliveries.confirm(db, ref, row.day, found)
-            logger.info("delivery confirmed after restart channel=%s day=%s", row.channel_key, row.day)
+            logger.info("delivery confirmed after restart channel=%s day=%s", ref.key, row.day)
         elif found == []:
             deliveries.fail(db, ref, row.day, "not on the platform after a restart; will resend")
-            logger.warning("delivery lost in a crash channel=%s day=%s; resending", row.channel_key, row.day)
+            logger.warning("delivery lost in a crash channel=%s day=%s; resending", ref.key, row.day)
         else:
-            logger.warning("delivery unverifiable channel=%s day=%s; not resending", row.channel_key, row.day)
+            logger.warning("delivery unverifiable channel=%s day=%s; not resending", ref.key, row.day)
             continue
         settled += 1
     return settled
 
 
-async def deliver_one(
-    db: sqlite_utils.Database, adapter: ChatAdapter, settings: channel_store.ChannelSettings, day: str
+async def _safe_find(adapter: ChatAdapter, ref: ChannelRef, day: str) -> list[str] | None:
+    try:
+        return await adapter.find_posted(ref, ledger_key(ref, day))
+    except Exception:
+        logger.exception("could not check for a sent digest channel=%s day=%s", ref.key, day)
+        return None
+
+
+async def post_once(
+    db: sqlite_utils.Database,
+    adapter: ChatAdapter,
+    ref: ChannelRef,
+    day: str,
+    digest: Digest,
+    covers: list[str] | None = None,
 ) -> str:
-    """Post `day`'s digest to one channel if it is not in the ledger yet. Returns what happened."""
-    ref = settings.ref
-    existing = deliveries.get(db, ref, day)
-    if existing and existing.status != deliveries.FAILED:
-        return "skipped"
-    digest = build_digest(db, ref, day, size=settings.size, topics=channel_store.topics(db, ref))
-    if not digest.cards:
-        deliveries.record_empty(db, ref, day, digest.note)
-        logger.info("delivery empty channel=%s day=%s: %s", ref.key, day, digest.note)
-        return "empty"
-    if not deliveries.claim(db, ref, day, [c.arxiv_id for c in digest.cards]):
+    """Claim, post, confirm. Returns sent, failed, paused or skipped (slot already taken)."""
+    if not deliveries.claim(db, ref, day, [c.arxiv_id for c in digest.cards], covers or []):
         return "skipped"
     try:
         ids = await adapter.post(ref, digest, ledger_key(ref, day))
@@ -87,7 +114,7 @@ async def deliver_one(
         raise
     except Exception as exc:
         # The send may or may not have happened; release the claim only when the platform says it did not.
-        logger.exception("delivery failed channel=%s day=%s", ref.key, day)
+        logger.error("delivery failed channel=%s day=%s: %s: %s", ref.key, day, type(exc).__name__, exc)
         found = await _safe_find(adapter, ref, day)
         if found:
             deliveries.confirm(db, ref, day, found)
@@ -101,32 +128,141 @@ async def deliver_one(
     return "sent"
 
 
-async def _safe_find(adapter: ChatAdapter, ref: ChannelRef, day: str) -> list[str] | None:
-    try:
-        return await adapter.find_posted(ref, ledger_key(ref, day))
-    except Exception:
-        logger.exception("could not check for a sent digest channel=%s day=%s", ref.key, day)
-        return None
+def missed_days(
+    db: sqlite_utils.Database, settings: channel_store.ChannelSettings, at: datetime, policy: Policy
+) -> list[str]:
+    """Scheduled days whose post time passed (today's only beyond the grace) with nothing delivered."""
+    schedule = schedule_of(settings)
+    today = schedule.local_day(at)
+    start = today - timedelta(days=policy.lookback_days)
+    if settings.created_at:
+        created = datetime.fromisoformat(settings.created_at.replace("Z", "+00:00"))
+        start = max(start, schedule.local_day(created))
+    candidates = []
+    for offset in range((today - start).days + 1):
+        day = start + timedelta(days=offset)
+        post = schedule.post_instant(day)
+        if day.weekday() not in schedule.days or post > at:
+            continue
+        if settings.created_at and post < datetime.fromisoformat(settings.created_at.replace("Z", "+00:00")):
+            continue  # the channel did not exist yet at that post time
+        if day == today and at - post <= policy.grace:
+            continue  # today's digest is still on time
+        candidates.append(day.isoformat())
+    ledger = deliveries.for_days(db, settings.ref, candidates)
+    return [d for d in candidates if d not in ledger or ledger[d].status in deliveries.RETRYABLE]
+
+
+async def _catch_up(
+    db: sqlite_utils.Database,
+    adapter: ChatAdapter,
+    settings: channel_store.ChannelSettings,
+    missed: list[str],
+    today: date,
+    fetch: Fetch | None,
+) -> str:
+    ref = settings.ref
+    if fetch is not None:
+        for day in missed:
+            if not paper_store.daily_list(db, day):
+                await fetch(day)
+    topics = channel_store.topics(db, ref)
+    digest = build_catchup(db, ref, missed, size=settings.size, topics=topics)
+    if not digest.cards:
+        deliveries.record_empty(db, ref, missed, digest.note)
+        logger.info("catch-up empty channel=%s days=%s: %s", ref.key, ",".join(missed), digest.note)
+        return "empty"
+    logger.info("catch-up channel=%s days=%s", ref.key, ",".join(missed))
+    return await post_once(db, adapter, ref, f"catchup:{today.isoformat()}", digest, covers=missed)
+
+
+async def _today(
+    db: sqlite_utils.Database,
+    adapter: ChatAdapter,
+    settings: channel_store.ChannelSettings,
+    schedule: Schedule,
+    at: datetime,
+    policy: Policy,
+    fetch: Fetch | None,
+) -> str:
+    ref = settings.ref
+    due = schedule.due_day(at)
+    if due is None or at - schedule.post_instant(due) > policy.grace:
+        return "skipped"  # not yet due, or late enough to be the catch-up digest's business
+    day = due.isoformat()
+    existing = deliveries.get(db, ref, day)
+    if existing and existing.status not in deliveries.RETRYABLE:
+        return "skipped"
+    listed = len(paper_store.daily_list(db, day))
+    if listed < policy.min_papers and fetch is not None:
+        await fetch(day)
+        listed = len(paper_store.daily_list(db, day))
+    waited = at - schedule.post_instant(due)
+    if listed < policy.min_papers and waited < policy.partial_wait:
+        reason = f"waiting for Hugging Face's list for {day} ({listed} papers so far)"
+        if existing is None or existing.error != reason:
+            logger.info("delivery waiting channel=%s day=%s papers=%d", ref.key, day, listed)
+        deliveries.wait(db, ref, day, reason)
+        return "waiting"
+    digest = build_digest(db, ref, day, size=settings.size, topics=channel_store.topics(db, ref))
+    if not digest.cards:
+        deliveries.record_empty(db, ref, [day], digest.note)
+        logger.warning("delivery empty channel=%s day=%s: %s", ref.key, day, digest.note)
+        return "empty"
+    if listed < policy.min_papers:
+        partial = f"Hugging Face has listed only {listed} papers for {day} so far."
+        digest = replace(digest, note=f"{partial} {digest.note}".strip())
+    return await post_once(db, adapter, ref, day, digest)
+
+
+async def deliver_channel(
+    db: sqlite_utils.Database,
+    adapter: ChatAdapter,
+    settings: channel_store.ChannelSettings,
+    at: datetime,
+    policy: Policy,
+    fetch: Fetch | None = None,
+) -> list[str]:
+    """Everything one channel is owed at `at`: a catch-up digest for missed days, then today's."""
+    schedule = schedule_of(settings)
+    outcomes = []
+    missed = missed_days(db, settings, at, policy)
+    if missed:
+        outcomes.append(await _catch_up(db, adapter, settings, missed, schedule.local_day(at), fetch))
+    outcomes.append(await _today(db, adapter, settings, schedule, at, policy, fetch))
+    return outcomes
 
 
 async def deliver_due(
-    db: sqlite_utils.Database, adapters: Mapping[str, ChatAdapter], at: datetime
+    db: sqlite_utils.Database,
+    adapters: Mapping[str, ChatAdapter],
+    at: datetime,
+    *,
+    policy: Policy | None = None,
+    fetch: Fetch | None = None,
+    only: str | None = None,
 ) -> DeliveryReport:
-    """Post every digest due at `at`. Calling it twice for the same instant posts nothing the second time."""
+    """Post every digest due at `at`. Calling it twice for the same instant posts nothing the second time.
+
+    One channel's failure never blocks the others; only a dead adapter (AdapterFatal) stops the pass.
+    """
+    policy = policy or Policy()
     report = DeliveryReport()
     await resolve_unconfirmed(db, adapters)
     for settings in channel_store.list_channels(db):
+        if only is not None and settings.ref.key != only:
+            continue
         adapter = adapters.get(settings.ref.platform)
         if settings.paused or adapter is None:
             report.skipped += 1
             continue
-        day = schedule_of(settings).due_day(at)
-        if day is None:
-            report.skipped += 1
-            continue
-        outcome = await deliver_one(db, adapter, settings, day.isoformat())
-        if outcome == "skipped":
-            report.skipped += 1
-        else:
-            getattr(report, outcome).append(settings.ref.key)
+        try:
+            outcomes = await deliver_channel(db, adapter, settings, at, policy, fetch)
+        except AdapterFatal:
+            raise
+        except Exception:
+            logger.exception("delivery crashed channel=%s; other channels go on", settings.ref.key)
+            outcomes = ["failed"]
+        for outcome in outcomes:
+            report.add(settings.ref.key, outcome)
     return report

@@ -60,12 +60,51 @@ def build_digest(
     entries = paper_store.daily_list(db, day)
     if not entries:
         return Digest(title, day, (), FOOTER, note=f"No Hugging Face list for {day} yet.")
+    return _select(db, ref, title, day, entries, size=size, topics=topics, skip_sent=skip_sent)
+
+
+def build_catchup(
+    db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], *, size: int, topics: Sequence[str] = ()
+) -> Digest:
+    """One digest standing for several missed days: their lists pooled, the best of them, never repeated."""
+    ordered = sorted(days)
+    best: dict[str, paper_store.DailyEntry] = {}
+    for day in ordered:
+        for entry in paper_store.daily_list(db, day):
+            if entry.paper_id not in best or entry.upvotes > best[entry.paper_id].upvotes:
+                best[entry.paper_id] = entry
+    span = _span(ordered)
+    title = f"Catch-up: what you missed, {span}"
+    if not best:
+        return Digest(title, ordered[-1], (), FOOTER, note=f"No Hugging Face lists for {span}.")
+    digest = _select(
+        db, ref, title, ordered[-1], list(best.values()), size=size, topics=topics, skip_sent=True
+    )
+    covered = f"paperbot was not running at post time; this covers {len(ordered)} day(s): {span}."
+    note = f"{covered} {digest.note}".strip()
+    return Digest(digest.title, digest.day, digest.cards, digest.footer, note=note)
+
+
+def _span(days: Sequence[str]) -> str:
+    first, last = (date.fromisoformat(d).strftime("%a %d %b") for d in (days[0], days[-1]))
+    return first if first == last else f"{first} – {last}"
+
+
+def _select(
+    db: sqlite_utils.Database,
+    ref: ChannelRef,
+    title: str,
+    day: str,
+    entries: Sequence[paper_store.DailyEntry],
+    *,
+    size: int,
+    topics: Sequence[str],
+    skip_sent: bool,
+) -> Digest:
     seen = deliveries.sent_paper_ids(db, ref) if skip_sent else set()
     fresh = [e for e in entries if e.paper_id not in seen]
     if not fresh:
-        return Digest(
-            title, day, (), FOOTER, note=f"Every paper listed on {day} was already in an earlier digest."
-        )
+        return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
     signals = paper_store.paper_signals(db, [e.pk for e in fresh])
     trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in fresh}
     relevance, matched = topic_matches(db, topics, [e.pk for e in fresh]) if topics else ({}, {})
@@ -80,7 +119,7 @@ def build_digest(
     if topics:
         hits = sum(1 for c in cards if c.matched_topics)
         if hits == 0:
-            note = f"Nothing on {day} matched {_topic_list(topics)}; here is what is trending."
+            note = f"Nothing new matched {_topic_list(topics)}; here is what is trending."
         elif hits < len(cards):
             note = f"{hits} matched {_topic_list(topics)}; the rest is what is trending."
     return Digest(title, day, cards, FOOTER, note=note)

@@ -16,11 +16,13 @@ from aiohttp import web
 from adapters.base import AdapterFatal, ChatAdapter
 from bot.commands import Defaults
 from bot.config import ConfigError, Settings
-from bot.delivery import deliver_due
+from bot.delivery import DeliveryReport, Policy, deliver_due
 from bot.ingest import FetchOutcome, fetch_day
-from bot.scheduler import build_scheduler
+from bot.scheduler import Jobs
 from bot.service import Core
 from bot.sources.hf import HFClient
+from storage import channels as channel_store
+from storage import papers as paper_store
 from storage.db import open_db
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,17 @@ def open_database(settings: Settings) -> sqlite_utils.Database:
 
 def defaults_of(settings: Settings) -> Defaults:
     return Defaults(settings.default_post_time, settings.default_timezone, "weekdays", settings.default_size)
+
+
+FETCH_FRESH = timedelta(minutes=10)
+
+
+def policy_of(settings: Settings) -> Policy:
+    return Policy(
+        grace=timedelta(hours=settings.catchup_grace_hours),
+        partial_wait=timedelta(minutes=settings.partial_wait_minutes),
+        min_papers=settings.min_papers,
+    )
 
 
 def hf_client(settings: Settings, *, attempts: int = 4, timeout: float | None = None) -> HFClient:
@@ -68,7 +81,7 @@ def recent_days(today: date, back: int) -> list[date]:
 class Bot:
     """Everything `paperbot run` starts, in one object so tests can drive the same wiring in-process."""
 
-    def __init__(self, settings: Settings, *, tick_seconds: int = 60, fetch_minutes: int = 120) -> None:
+    def __init__(self, settings: Settings, *, tick_seconds: int = 300, fetch_minutes: int = 120) -> None:
         from adapters.registry import build_adapters
 
         self.settings = settings
@@ -77,43 +90,70 @@ class Bot:
         self.adapters: dict[str, ChatAdapter] = build_adapters(settings, self.core)
         self.stopped_adapters: dict[str, str] = {}
         self.client = hf_client(settings)
-        self.scheduler = build_scheduler(
-            self.tick, self.fetch, tick_seconds=tick_seconds, fetch_minutes=fetch_minutes
+        self.policy = policy_of(settings)
+        self.jobs = Jobs(
+            self.tick, self.fetch, self.run_channel, tick_seconds=tick_seconds, fetch_minutes=fetch_minutes
         )
         self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.http_port: int | None = None
+        self.core.on_schedule_change = self._schedule_changed
 
-    async def tick(self, now: datetime) -> None:
+    def _schedule_changed(self) -> None:
+        # Called from the core's worker thread: hop onto the event loop that owns the scheduler.
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.sync_jobs)
+
+    def sync_jobs(self) -> None:
+        self.jobs.sync(channel_store.list_channels(self.db))
+
+    async def fetch(self) -> None:
+        """The periodic fetch: today's and yesterday's lists (UTC), so upvotes stay current."""
+        await fetch_days(self.db, self.client, recent_days(datetime.now(UTC).date(), 1))
+
+    async def fetch_day(self, day: str) -> None:
+        """Refresh one day's list unless it was fetched in the last few minutes (many channels share 09:00)."""
+        last = paper_store.fetched_at(self.db, day)
+        if last and datetime.now(UTC) - last < FETCH_FRESH:
+            return
+        await fetch_day(self.db, self.client, date.fromisoformat(day))
+
+    async def run_channel(self, key: str) -> None:
+        """A channel's cron job: its post time has come."""
+        await self.tick(datetime.now(UTC), only=key)
+
+    async def tick(self, now: datetime, only: str | None = None) -> DeliveryReport:
         try:
-            report = await deliver_due(self.db, self.adapters, now)
+            report = await deliver_due(
+                self.db, self.adapters, now, policy=self.policy, fetch=self.fetch_day, only=only
+            )
         except AdapterFatal as exc:
             platform = str(exc).split(":", 1)[0].lower()
             logger.critical("adapter stopped: %s", exc)
             self.stopped_adapters[platform] = str(exc)
             self.adapters.pop(platform, None)
-            return
-        if report.sent or report.failed or report.paused:
+            return DeliveryReport(failed=[f"{platform} adapter stopped"])
+        if report.sent or report.failed or report.paused or report.waiting:
             logger.info(
-                "tick sent=%d empty=%d failed=%d paused=%d",
+                "tick sent=%d empty=%d failed=%d paused=%d waiting=%d",
                 len(report.sent),
                 len(report.empty),
                 len(report.failed),
                 len(report.paused),
+                len(report.waiting),
             )
-
-    async def fetch(self) -> None:
-        await fetch_days(self.db, self.client, recent_days(datetime.now(UTC).date(), 1))
+        return report
 
     async def healthz(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = {
-            "scheduler": "running" if self.scheduler.running else "stopped",
+            "scheduler": "running" if self.jobs.running else "stopped",
             "adapters": {name: "running" for name in self.adapters},
         }
         body["adapters"].update({name: f"stopped: {why}" for name, why in self.stopped_adapters.items()})
-        healthy = self.scheduler.running and not self.stopped_adapters
+        healthy = self.jobs.running and not self.stopped_adapters
         return web.json_response({"ok": healthy, **body}, status=200 if healthy else 503)
 
-    async def start(self) -> None:
+    async def start_adapters(self) -> None:
         for name, adapter in self.adapters.items():
             starter = getattr(adapter, "start", None)
             if starter is not None:
@@ -121,6 +161,9 @@ class Bot:
                     await starter()
                 except Exception as exc:
                     raise ConfigError(f"{name}: {exc}") from None
+
+    async def start(self) -> None:
+        await self.start_adapters()
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         for adapter in self.adapters.values():
@@ -130,7 +173,9 @@ class Bot:
         site = web.TCPSite(self._runner, self.settings.paperbot_http_host, self.settings.paperbot_http_port)
         await site.start()
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.scheduler.start()
+        self._loop = asyncio.get_running_loop()
+        self.sync_jobs()
+        self.jobs.start()
         logger.info(
             "paperbot running adapters=%s http=%s:%s",
             ",".join(sorted(self.adapters)),
@@ -140,8 +185,7 @@ class Bot:
 
     async def stop(self) -> None:
         logger.info("paperbot stopping")
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self.jobs.shutdown()
         for adapter in self.adapters.values():
             stopper = getattr(adapter, "stop", None)
             if stopper is not None:

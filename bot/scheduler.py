@@ -1,50 +1,97 @@
-"""APScheduler 3.x wiring only: a delivery tick and a periodic fetch; the jobs call core functions.
+"""APScheduler 3.x wiring only: one cron job per channel at its local post time, a safety tick, a fetch.
 
-The ledger, not the scheduler, decides whether a channel's day was delivered, so a tick every minute
-that asks "what is due now?" covers per-channel local times, DST oddities and restarts alike.
+Jobs call core functions; the ledger, not the scheduler, decides whether a channel's day was delivered,
+so a double fire on a DST fall-back, a late fire after a spring-forward gap, or a restart cannot post
+twice. Jobs live in memory and are rebuilt from the channel table at start-up and on every change.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.schedule import DAILY, WEEKDAYS, parse_days, parse_time
+from storage.channels import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
-TICK_SECONDS = 60
+TICK_SECONDS = 300
 FETCH_MINUTES = 120
+_DOW = {WEEKDAYS: "mon-fri", DAILY: "*"}
+_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def build_scheduler(
-    tick: Callable[[datetime], Awaitable[object]],
-    fetch: Callable[[], Awaitable[object]],
-    *,
-    tick_seconds: int = TICK_SECONDS,
-    fetch_minutes: int = FETCH_MINUTES,
-) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=UTC)
+def channel_trigger(settings: ChannelSettings) -> CronTrigger:
+    post = parse_time(settings.post_time)
+    days = parse_days(settings.days)
+    dow = _DOW.get(days) or ",".join(_NAMES[d] for d in sorted(days))
+    return CronTrigger(hour=post.hour, minute=post.minute, day_of_week=dow, timezone=settings.timezone)
 
-    async def run_tick() -> None:
-        await tick(datetime.now(UTC))
 
-    scheduler.add_job(
-        run_tick,
-        IntervalTrigger(seconds=tick_seconds),
-        id="deliver",
-        next_run_time=datetime.now(UTC),
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        fetch,
-        IntervalTrigger(minutes=fetch_minutes),
-        id="fetch",
-        next_run_time=datetime.now(UTC),
-        max_instances=1,
-        coalesce=True,
-    )
-    return scheduler
+def job_id(settings: ChannelSettings) -> str:
+    return f"channel:{settings.ref.key}"
+
+
+class Jobs:
+    """The scheduler and the jobs it runs; `sync` makes the channel jobs match the channel table."""
+
+    def __init__(
+        self,
+        tick: Callable[[datetime], Awaitable[object]],
+        fetch: Callable[[], Awaitable[object]],
+        run_channel: Callable[[str], Awaitable[object]],
+        *,
+        tick_seconds: int = TICK_SECONDS,
+        fetch_minutes: int = FETCH_MINUTES,
+    ) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._run_channel = run_channel
+
+        async def run_tick() -> None:
+            await tick(datetime.now(UTC))
+
+        now = datetime.now(UTC)
+        # The first tick runs at once: it settles crash leftovers and posts what a downtime missed.
+        self.scheduler.add_job(
+            run_tick, IntervalTrigger(seconds=tick_seconds), id="tick", next_run_time=now, coalesce=True
+        )
+        self.scheduler.add_job(
+            fetch, IntervalTrigger(minutes=fetch_minutes), id="fetch", next_run_time=now, coalesce=True
+        )
+
+    def sync(self, channels: Iterable[ChannelSettings]) -> None:
+        wanted = {job_id(c): c for c in channels if not c.paused}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("channel:") and job.id not in wanted:
+                job.remove()
+        for jid, settings in wanted.items():
+            self.scheduler.add_job(
+                self._run_channel,
+                channel_trigger(settings),
+                args=[settings.ref.key],
+                id=jid,
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=None,  # a late fire still runs; the ledger makes it harmless
+            )
+        logger.info("scheduler synced channels=%d", len(wanted))
+
+    def next_post(self, key: str) -> datetime | None:
+        job = self.scheduler.get_job(f"channel:{key}")
+        return job.next_run_time if job else None
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

@@ -19,10 +19,11 @@ class ChannelSettings:
     size: int
     paused: bool
     pause_reason: str | None
+    created_at: str = ""
 
 
 def _settings(row: tuple[object, ...]) -> ChannelSettings:
-    platform, channel, workspace, post_time, tz, days, size, paused, reason = row
+    platform, channel, workspace, post_time, tz, days, size, paused, reason, created = row
     return ChannelSettings(
         ref=ChannelRef(str(platform), str(channel), str(workspace or "")),
         post_time=str(post_time),
@@ -31,11 +32,13 @@ def _settings(row: tuple[object, ...]) -> ChannelSettings:
         size=int(size),  # type: ignore[call-overload]
         paused=bool(paused),
         pause_reason=str(reason) if reason else None,
+        created_at=str(created),
     )
 
 
 _SELECT = (
-    "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason FROM channels"
+    "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason, created_at "
+    "FROM channels"
 )
 
 

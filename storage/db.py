@@ -131,6 +131,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             sent_at TEXT,
             message_ids TEXT NOT NULL DEFAULT '[]',
             papers TEXT NOT NULL DEFAULT '[]',
+            covers TEXT NOT NULL DEFAULT '[]',  -- a catch-up digest: the missed days it stands for
             error TEXT,
             attempts INTEGER NOT NULL DEFAULT 1,
             PRIMARY KEY (channel_key, day)

@@ -1,4 +1,8 @@
-"""The delivery ledger: one row per (channel, local day), claimed before sending, confirmed after."""
+"""The delivery ledger: one row per (channel, local day), claimed before sending, confirmed after.
+
+A catch-up digest has its own row (day "catchup:YYYY-MM-DD") listing the missed days it `covers`;
+confirming it marks those days too, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ from storage.papers import now_iso
 CLAIMED = "claimed"
 SENT = "sent"
 EMPTY = "empty"  # nothing to post that day; recorded so the day is not retried forever
-FAILED = "failed"
+FAILED = "failed"  # released after a send that certainly did not happen: retried later
+WAITING = "waiting"  # the day's list is still empty or partial: retried later
+CAUGHT_UP = "caught_up"  # folded into a catch-up digest
+RETRYABLE = (FAILED, WAITING)
 
 
 @dataclass(frozen=True)
@@ -26,15 +33,19 @@ class Delivery:
     sent_at: str | None
     message_ids: list[str]
     papers: list[str]
+    covers: list[str]
     error: str | None
     attempts: int
 
 
-_SELECT = "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, error, attempts FROM deliveries"
+_SELECT = (
+    "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, covers, error, attempts "
+    "FROM deliveries"
+)
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:
-    key, day, status, claimed, sent, ids, papers, error, attempts = row
+    key, day, status, claimed, sent, ids, papers, covers, error, attempts = row
     return Delivery(
         str(key),
         str(day),
@@ -43,6 +54,7 @@ def _delivery(row: tuple[object, ...]) -> Delivery:
         str(sent) if sent else None,
         json.loads(str(ids)),
         json.loads(str(papers)),
+        json.loads(str(covers)),
         str(error) if error else None,
         int(attempts),  # type: ignore[call-overload]
     )
@@ -53,41 +65,66 @@ def get(db: sqlite_utils.Database, ref: ChannelRef, day: str) -> Delivery | None
     return _delivery(row) if row else None
 
 
-def claim(db: sqlite_utils.Database, ref: ChannelRef, day: str, paper_ids: Sequence[str]) -> bool:
-    """Take the (channel, day) slot. False when it is already taken: someone sent or is sending it."""
+def for_days(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str]) -> dict[str, Delivery]:
+    if not days:
+        return {}
+    marks = ",".join("?" for _ in days)
+    rows = db.execute(f"{_SELECT} WHERE channel_key = ? AND day IN ({marks})", [ref.key, *days]).fetchall()
+    return {d.day: d for d in map(_delivery, rows)}
+
+
+def claim(
+    db: sqlite_utils.Database, ref: ChannelRef, day: str, paper_ids: Sequence[str], covers: Sequence[str] = ()
+) -> bool:
+    """Take the (channel, day) slot. False when it is taken: someone sent, or is sending, it."""
     with db.conn:
         cursor = db.execute(
-            "INSERT INTO deliveries (channel_key, day, status, claimed_at, papers) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO deliveries (channel_key, day, status, claimed_at, papers, covers) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(channel_key, day) DO UPDATE SET status = excluded.status, claimed_at = excluded.claimed_at, "
-            "papers = excluded.papers, error = NULL, attempts = deliveries.attempts + 1 "
-            "WHERE deliveries.status = 'failed'",
-            [ref.key, day, CLAIMED, now_iso(), json.dumps(list(paper_ids))],
+            "papers = excluded.papers, covers = excluded.covers, error = NULL, attempts = deliveries.attempts + 1 "
+            "WHERE deliveries.status IN ('failed', 'waiting')",
+            [ref.key, day, CLAIMED, now_iso(), json.dumps(list(paper_ids)), json.dumps(list(covers))],
         )
     return cursor.rowcount > 0
 
 
 def confirm(db: sqlite_utils.Database, ref: ChannelRef, day: str, message_ids: Sequence[str]) -> None:
-    """Mark the day sent and remember its papers so the channel never sees them again."""
+    """Mark the day sent, remember its papers so the channel never sees them again, settle covered days."""
     row = get(db, ref, day)
     papers = row.papers if row else []
+    covers = row.covers if row else []
+    stamp = now_iso()
     with db.conn:
         db.execute(
             "UPDATE deliveries SET status = ?, sent_at = ?, message_ids = ? WHERE channel_key = ? AND day = ?",
-            [SENT, now_iso(), json.dumps(list(message_ids)), ref.key, day],
+            [SENT, stamp, json.dumps(list(message_ids)), ref.key, day],
         )
         db.conn.executemany(
             "INSERT OR IGNORE INTO sent_papers (channel_key, paper_id, day) VALUES (?, ?, ?)",
             [(ref.key, pid, day) for pid in papers],
         )
+        _settle(db, ref, covers, CAUGHT_UP, f"in the catch-up digest {day}")
 
 
-def record_empty(db: sqlite_utils.Database, ref: ChannelRef, day: str, reason: str) -> None:
+def _settle(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], status: str, note: str) -> None:
+    db.conn.executemany(
+        "INSERT INTO deliveries (channel_key, day, status, claimed_at, error) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(channel_key, day) DO UPDATE SET status = excluded.status, error = excluded.error "
+        "WHERE deliveries.status IN ('failed', 'waiting')",
+        [(ref.key, d, status, now_iso(), note) for d in days],
+    )
+
+
+def record_empty(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], reason: str) -> None:
+    """Nothing to post for these days: settled, with the reason (shown by status), never retried."""
     with db.conn:
-        db.execute(
-            "INSERT INTO deliveries (channel_key, day, status, claimed_at, error) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(channel_key, day) DO NOTHING",
-            [ref.key, day, EMPTY, now_iso(), reason[:500]],
-        )
+        _settle(db, ref, days, EMPTY, reason[:500])
+
+
+def wait(db: sqlite_utils.Database, ref: ChannelRef, day: str, reason: str) -> None:
+    """The day is not ready (no or a partial list); a later tick tries again."""
+    with db.conn:
+        _settle(db, ref, [day], WAITING, reason[:500])
 
 
 def fail(db: sqlite_utils.Database, ref: ChannelRef, day: str, error: str) -> None:
@@ -104,7 +141,9 @@ def unconfirmed(db: sqlite_utils.Database) -> list[Delivery]:
 
 
 def last_for(db: sqlite_utils.Database, ref: ChannelRef) -> Delivery | None:
-    row = db.execute(f"{_SELECT} WHERE channel_key = ? ORDER BY day DESC LIMIT 1", [ref.key]).fetchone()
+    row = db.execute(
+        f"{_SELECT} WHERE channel_key = ? ORDER BY claimed_at DESC, day DESC LIMIT 1", [ref.key]
+    ).fetchone()
     return _delivery(row) if row else None
 
 

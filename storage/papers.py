@@ -104,6 +104,12 @@ def record_fetch(db: sqlite_utils.Database, day: str, count: int, error: str | N
         )
 
 
+def fetched_at(db: sqlite_utils.Database, day: str) -> datetime | None:
+    """When `day` was last fetched successfully."""
+    row = db.execute("SELECT fetched_at FROM fetches WHERE day = ? AND error IS NULL", [day]).fetchone()
+    return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row else None
+
+
 def last_fetch(db: sqlite_utils.Database) -> dict[str, object] | None:
     row = db.execute(
         "SELECT day, fetched_at, count, error FROM fetches ORDER BY fetched_at DESC LIMIT 1"

@@ -67,7 +67,7 @@ def test_empty_day_and_no_match_are_explicit(fresh_db: sqlite_utils.Database) ->
     assert "No Hugging Face list" in build_digest(fresh_db, ref, "2026-06-10", size=3).note
     load(fresh_db, [hf_item("2606.00001", "Robots", "Robots.", upvotes=1)])
     digest = build_digest(fresh_db, ref, "2026-06-10", size=3, topics=["moe"])
-    assert "Nothing on 2026-06-10 matched" in digest.note and len(digest.cards) == 1
+    assert "Nothing new matched" in digest.note and len(digest.cards) == 1
 
 
 async def test_deliver_once_and_never_repeat_papers(
@@ -150,7 +150,7 @@ async def test_an_unconfirmed_claim_is_checked_before_resending(
 async def test_local_time_across_zones_and_dst(
     fresh_db: sqlite_utils.Database, recorder: RecordingAdapter, zone: str, day: str, utc_hour: int, due: bool
 ) -> None:
-    load(fresh_db, day_items(day, 3))
+    load(fresh_db, day_items(day, 6))
     channel(fresh_db, "c", tz=zone)
     y, m, d = (int(x) for x in day.split("-"))
     report = await deliver_due(fresh_db, {"console": recorder}, datetime(y, m, d, utc_hour, 0, tzinfo=UTC))

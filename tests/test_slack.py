@@ -37,6 +37,7 @@ PAPERS = [
     hf_item("2606.00002", "Robots That Walk", "Legged robots.", upvotes=90),
     hf_item("2606.00003", "<!channel> Attention <@U123> & more", "Ping <!here> everyone.", upvotes=50),
     hf_item("2606.00004", "Expert Routing Revisited", "Mixture of experts routing.", upvotes=5),
+    hf_item("2606.00005", "Tabular Foundation Models", "Tables.", upvotes=1),
 ]
 
 
