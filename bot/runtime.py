@@ -98,6 +98,8 @@ class Bot:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.http_port: int | None = None
         self.core.on_schedule_change = self._schedule_changed
+        self.fetch_fresh = FETCH_FRESH
+        self._fetched_this_tick: set[str] = set()
 
     def _schedule_changed(self) -> None:
         # Called from the core's worker thread: hop onto the event loop that owns the scheduler.
@@ -112,9 +114,13 @@ class Bot:
         await fetch_days(self.db, self.client, recent_days(datetime.now(UTC).date(), 1))
 
     async def fetch_day(self, day: str) -> None:
-        """Refresh one day's list unless it was fetched in the last few minutes (many channels share 09:00)."""
+        """Refresh one day's list before posting it: once per tick, and not again within `fetch_fresh`
+        of a successful fetch (many channels share 09:00)."""
+        if day in self._fetched_this_tick:
+            return
+        self._fetched_this_tick.add(day)
         last = paper_store.fetched_at(self.db, day)
-        if last and datetime.now(UTC) - last < FETCH_FRESH:
+        if last and datetime.now(UTC) - last < self.fetch_fresh:
             return
         await fetch_day(self.db, self.client, date.fromisoformat(day))
 
@@ -123,6 +129,7 @@ class Bot:
         await self.tick(datetime.now(UTC), only=key)
 
     async def tick(self, now: datetime, only: str | None = None) -> DeliveryReport:
+        self._fetched_this_tick = set()
         try:
             report = await deliver_due(
                 self.db, self.adapters, now, policy=self.policy, fetch=self.fetch_day, only=only

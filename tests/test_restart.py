@@ -1,0 +1,129 @@
+"""Restart safety as a process test: `paperbot run` against the local Slack, SIGKILLed at random points
+of a 50-channel fan-out, restarted, and every channel counted: no duplicates, nothing missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.ingest import import_batch
+from bot.models import ChannelRef
+from bot.sources.files import ImportBatch
+from bot.sources.hf import parse_daily
+from storage import channels as channel_store
+from storage.db import open_db
+from tests.factories import day_items
+from tests.fakes.hf import FakeHF
+from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+
+CHANNELS = 50
+TRIALS = 20
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def prepare(db_path: Path, slack: FakeSlack, today: str) -> None:
+    """50 subscribed channels whose post time passed half an hour ago, and today's list."""
+    now = datetime.now(UTC)
+    post = now - timedelta(minutes=30)
+    post_time = post.strftime("%H:%M") if post.date() == now.date() else "00:00"
+    db = open_db(db_path)
+    listed = parse_daily(day_items(today, 8))
+    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+    for n in range(CHANNELS):
+        slack.add_channel(f"C{n}")
+        ref = ChannelRef("slack", f"C{n}", "T1")
+        channel_store.ensure_channel(db, ref, post_time=post_time, timezone="UTC", days="daily", size=3)
+    # created today at midnight: no earlier day is owed, so today's digest is the only one
+    db.execute("UPDATE channels SET created_at = ?", [f"{today}T00:00:00.000Z"])
+    db.conn.commit()
+    db.close()
+
+
+async def spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def posted(slack: FakeSlack) -> int:
+    return sum(len(c.messages) for c in slack.channels.values())
+
+
+async def wait_until(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(0.005)
+    return False
+
+
+async def test_sigkill_during_fan_out_never_duplicates_or_loses(
+    tmp_path: Path, slack: FakeSlack, fake_hf: FakeHF
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    fake_hf.days[today] = day_items(today, 8)
+    rng = random.Random(20261126)
+    kill_points = sorted(rng.sample(range(CHANNELS), TRIALS))
+    killed_mid_fan_out = 0
+    for trial, kill_after in enumerate(kill_points):
+        for channel in slack.channels.values():
+            channel.messages.clear()
+        slack.channels.clear()
+        db_path = tmp_path / f"trial{trial}.db"
+        prepare(db_path, slack, today)
+        env = {
+            **os.environ,
+            "PAPERBOT_DB": str(db_path),
+            "HF_API_URL": fake_hf.url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": slack.api_url,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "PAPERBOT_HTTP_PORT": "0",
+            "PAPERBOT_LOG_LEVEL": "WARNING",
+        }
+        for name in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+            env.pop(name, None)
+        proc = await spawn(env)
+        reached = await wait_until(lambda k=kill_after: posted(slack) >= k, 30)  # type: ignore[misc]
+        assert reached, f"trial {trial}: the bot never reached {kill_after} posts"
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        killed_mid_fan_out += posted(slack) < CHANNELS
+
+        restarted = await spawn(env)
+        done = await wait_until(lambda: posted(slack) >= CHANNELS, 30)
+        await asyncio.sleep(0.3)  # room for a duplicate to show up, if the bot were to send one
+        restarted.send_signal(signal.SIGTERM)
+        _, stderr = await restarted.communicate()
+        assert restarted.returncode == 0, stderr.decode()[-2000:]
+        assert done, (
+            f"trial {trial} (killed after {kill_after}): only {posted(slack)} of {CHANNELS} channels served"
+        )
+        per_channel = {cid: len(c.messages) for cid, c in slack.channels.items()}
+        assert set(per_channel.values()) == {1}, f"trial {trial} (killed after {kill_after}): {per_channel}"
+        keys = {c.messages[0]["metadata"]["event_payload"]["key"] for c in slack.channels.values()}
+        assert keys == {f"paperbot:slack:C{n}:{today}" for n in range(CHANNELS)}
+    assert killed_mid_fan_out >= TRIALS // 2  # the kills really landed inside the fan-out
