@@ -193,10 +193,9 @@ async def _today(
     existing = deliveries.get(db, ref, day)
     if existing and existing.status not in deliveries.RETRYABLE:
         return "skipped"
+    if fetch is not None:
+        await fetch(day)  # right before posting, so the list is complete and the upvotes current
     listed = len(paper_store.daily_list(db, day))
-    if listed < policy.min_papers and fetch is not None:
-        await fetch(day)
-        listed = len(paper_store.daily_list(db, day))
     waited = at - schedule.post_instant(due)
     if listed < policy.min_papers and waited < policy.partial_wait:
         reason = f"waiting for Hugging Face's list for {day} ({listed} papers so far)"

@@ -20,8 +20,10 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     db = tmp_path / "p.db"
     monkeypatch.setenv("PAPERBOT_DB", str(db))
-    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "HF_API_URL", "PAPERBOT_DEFAULT_TZ"):
+    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "PAPERBOT_DEFAULT_TZ", "SLACK_CLIENT_ID"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_API_URL", "http://127.0.0.1:9")  # offline: nothing listens there
+    monkeypatch.setenv("PAPERBOT_RETRY_BACKOFF", "0")
     return db
 
 
