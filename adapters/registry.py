@@ -40,5 +40,15 @@ def build_adapters(settings: Settings, core: Core | None) -> dict[str, ChatAdapt
         except SlackConfigError as exc:
             raise ConfigError(f"Slack: {exc}") from None
     if settings.discord_token:
-        raise ConfigError("DISCORD_TOKEN is set, but this paperbot build has no Discord adapter yet")
+        if core is None:
+            raise ConfigError("the Discord adapter needs the running bot (`paperbot run`)")
+        from adapters.discord.client import DiscordAdapter
+
+        adapters["discord"] = DiscordAdapter(
+            core,
+            token=settings.discord_token.get_secret_value(),
+            api_base=settings.discord_api_base,
+            gateway_url=settings.discord_gateway_url or None,
+            shards=settings.discord_shards,
+        )
     return adapters

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
+    discord_shards: int | None = Field(default=None, ge=1, le=1000)
 
     paperbot_http_host: str = "127.0.0.1"
     paperbot_http_port: int = Field(default=3000, ge=0, le=65535)

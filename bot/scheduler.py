@@ -51,18 +51,13 @@ class Jobs:
     ) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._run_channel = run_channel
+        self._tick = tick
+        self._fetch = fetch
+        self._tick_seconds = tick_seconds
+        self._fetch_minutes = fetch_minutes
 
-        async def run_tick() -> None:
-            await tick(datetime.now(UTC))
-
-        now = datetime.now(UTC)
-        # The first tick runs at once: it settles crash leftovers and posts what a downtime missed.
-        self.scheduler.add_job(
-            run_tick, IntervalTrigger(seconds=tick_seconds), id="tick", next_run_time=now, coalesce=True
-        )
-        self.scheduler.add_job(
-            fetch, IntervalTrigger(minutes=fetch_minutes), id="fetch", next_run_time=now, coalesce=True
-        )
+    async def _run_tick(self) -> None:
+        await self._tick(datetime.now(UTC))
 
     def sync(self, channels: Iterable[ChannelSettings]) -> None:
         wanted = {job_id(c): c for c in channels if not c.paused}
@@ -86,6 +81,23 @@ class Jobs:
         return job.next_run_time if job else None
 
     def start(self) -> None:
+        # The first tick and fetch run at once (not at construction: adapters may take a while to connect):
+        # the tick settles crash leftovers and posts what a downtime missed.
+        now = datetime.now(UTC)
+        self.scheduler.add_job(
+            self._run_tick,
+            IntervalTrigger(seconds=self._tick_seconds),
+            id="tick",
+            next_run_time=now,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self._fetch,
+            IntervalTrigger(minutes=self._fetch_minutes),
+            id="fetch",
+            next_run_time=now,
+            coalesce=True,
+        )
         self.scheduler.start()
 
     @property

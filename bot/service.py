@@ -17,9 +17,11 @@ import sqlite_utils
 
 from bot.cards import to_card
 from bot.commands import Context, Defaults, handle, search_reply
-from bot.models import Command, Digest, Reply, ReplyKind
+from bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from bot.query import STOPWORDS, tokens
 from bot.search import search
+from storage import channels as channel_store
+from storage import meta
 from storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,15 @@ class Core:
 
     async def more_like(self, arxiv_id: str) -> Reply:
         return await self._run(lambda ctx: more_like(ctx, arxiv_id))
+
+    async def topics(self, ref: ChannelRef) -> list[str]:
+        return await self._run(lambda ctx: channel_store.topics(ctx.db, ref))
+
+    async def get_meta(self, key: str) -> str | None:
+        return await self._run(lambda ctx: meta.get(ctx.db, key))
+
+    async def put_meta(self, key: str, value: str) -> None:
+        await self._run(lambda ctx: meta.put(ctx.db, key, value))
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

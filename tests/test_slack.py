@@ -280,7 +280,11 @@ async def test_healthz_reports_liveness(running: Bot) -> None:
     async with aiohttp.ClientSession() as session, session.get(f"{bot_url(running)}/healthz") as response:
         health = await response.json()
     assert response.status == 200
-    assert health == {"ok": True, "scheduler": "running", "adapters": {"console": "running", "slack": "running"}}
+    assert health == {
+        "ok": True,
+        "scheduler": "running",
+        "adapters": {"console": "running", "slack": "running"},
+    }
 
 
 async def test_revoked_token_stops_the_adapter_loudly(slack: FakeSlack, running: Bot) -> None:

@@ -1,0 +1,1 @@
+"""Discord: a discord.py Client with one /papers app command, embeds, and persistent buttons."""

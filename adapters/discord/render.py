@@ -1,0 +1,107 @@
+"""Pure rendering from the neutral model to Discord embeds, within Discord's limits.
+
+Untrusted text is escaped with discord.utils.escape_markdown and escape_mentions; the client is also
+built with AllowedMentions.none(), so `@everyone` in a title is shown, never obeyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.models import Digest, PaperCard, Reply, ReplyKind
+
+# Discord's limits (measured, see DESIGN.md section 4).
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FOOTER_MAX = 2048
+CONTENT_MAX = 2000
+EMBEDS_PER_MESSAGE = 10
+CHARS_PER_MESSAGE = 6000
+CUSTOM_ID_MAX = 100
+
+COLOR = {
+    ReplyKind.INFO: 0x3B82F6,
+    ReplyKind.SUCCESS: 0x22C55E,
+    ReplyKind.WARNING: 0xF59E0B,
+    ReplyKind.ERROR: 0xEF4444,
+}
+
+
+def safe(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _link(label: str, url: str) -> str:
+    # A URL containing ')' or whitespace would break masked-link syntax: show it plainly instead.
+    return f"[{label}]({url})" if not any(ch in url for ch in ") \n") else f"{label}: <{url}>"
+
+
+def card_embed(number: int, card: PaperCard, footer: str = "") -> discord.Embed:
+    lines = [safe(card.summary)]
+    byline = card.byline()
+    if byline:
+        lines.append(f"*{safe(clip(byline, 300))}*")
+    links = [_link("HF", card.url), _link("arXiv", card.arxiv_url), _link("PDF", card.pdf_url)]
+    if card.code_url:
+        links.append(_link("code", card.code_url))
+    lines.append(f"{card.stats()}   " + " · ".join(links))
+    if card.matched_topics:
+        lines.append("matched: " + ", ".join(safe(t) for t in card.matched_topics))
+    embed = discord.Embed(
+        title=clip(f"{number}. {safe(card.title)}", TITLE_MAX),
+        url=card.url,
+        description=clip("\n".join(lines), DESCRIPTION_MAX),
+        color=COLOR[ReplyKind.INFO],
+    )
+    if footer:
+        embed.set_footer(text=clip(footer, FOOTER_MAX))
+    return embed
+
+
+@dataclass
+class Message:
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+
+    def size(self) -> int:
+        return sum(len(e) for e in self.embeds)
+
+
+def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
+    """A digest as messages of at most 10 embeds and 6,000 embed characters each.
+
+    `marker` goes into the last embed's footer: it lets a restarted bot recognise a digest it sent.
+    """
+    heading = f"**{safe(clip(digest.title, 200))}**"
+    if digest.note:
+        heading += f"\n{safe(clip(digest.note, 1500))}"
+    messages = [Message(content=clip(heading, CONTENT_MAX))]
+    footer = " · ".join(p for p in (digest.footer, marker) if p)
+    for number, card in enumerate(digest.cards, 1):
+        embed = card_embed(number, card, footer if number == len(digest.cards) else "")
+        current = messages[-1]
+        if len(current.embeds) >= EMBEDS_PER_MESSAGE or current.size() + len(embed) > CHARS_PER_MESSAGE:
+            messages.append(Message())
+            current = messages[-1]
+        current.embeds.append(embed)
+    if not digest.cards and marker:
+        messages[0].content = clip(f"{messages[0].content}\n-# {marker}", CONTENT_MAX)
+    return messages
+
+
+def reply_message(reply: Reply) -> Message:
+    """A command reply as one message (a search shows five papers, well within every limit)."""
+    if reply.digest is None:
+        return Message(content=clip(safe(reply.text), CONTENT_MAX))
+    (first, *rest) = digest_messages(reply.digest)
+    for extra in rest:  # never happens for a 5-paper page; keep what fits rather than fail
+        for embed in extra.embeds:
+            if len(first.embeds) < EMBEDS_PER_MESSAGE and first.size() + len(embed) <= CHARS_PER_MESSAGE:
+                first.embeds.append(embed)
+    return first
