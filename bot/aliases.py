@@ -49,9 +49,10 @@ SEED_ALIASES: dict[str, tuple[str, ...]] = {
     "t2v": ("text to video",),
 }
 
-_SHORT_IN_PARENS = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,11})\s*[);,]")
+_FIRST_IN_PARENS = re.compile(r"\s*([A-Za-z][A-Za-z0-9\-]{1,11})\s*(?:[;,]|$)")
 _WORD = re.compile(r"[^\W_]+")
-_BEFORE_PARENS = re.compile(r"([A-Za-z][A-Za-z0-9\-]{1,11})\s*\(([^()]{3,80})\)")
+_SENTENCE_BREAK = re.compile(r"[.;:!?]\s")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9\-]{1,11})\s*$")
 
 
 def normalize_long(text: str) -> str:
@@ -112,30 +113,41 @@ def _match_long_form(short: str, words: list[str]) -> str | None:
     return long
 
 
+def _long_before(text: str, paren: int, short: str) -> str | None:
+    """Layout "Mixture of Experts (MoE)": the long form ends the sentence part before the parenthesis."""
+    before = text[max(0, paren - 160) : paren]  # only the end of that sentence can hold it
+    words = _SENTENCE_BREAK.split(before)[-1].split()[-min(len(short) + 5, 2 * len(short)) :]
+    return _match_long_form(short, words) if words else None
+
+
+def _long_inside(text: str, paren: int, inside: str) -> tuple[str, str] | None:
+    """Layout "MoE (mixture of experts)": an acronym, then its long form in parentheses."""
+    word = _WORD_BEFORE.search(text, max(0, paren - 14), paren)
+    if not word or not _looks_like_acronym(word.group(1)) or _looks_like_acronym(inside.strip()):
+        return None
+    core = normalize_short(word.group(1))
+    long = _match_long_form(core, inside.split())
+    if long and normalize_long(long) == normalize_long(inside):
+        return core, normalize_long(long)
+    return None
+
+
 def mine_text(text: str) -> Iterator[tuple[str, str]]:
     """Yield (short, long) pairs defined in `text`, both normalised."""
-    for match in _SHORT_IN_PARENS.finditer(text):
-        raw_short = match.group(1)
-        if not _looks_like_acronym(raw_short):
-            continue
-        before = text[: match.start()]
-        sentence = re.split(r"[.;:!?]\s", before)[-1]
-        core = normalize_short(raw_short)
-        window = min(len(core) + 5, 2 * len(core))
-        words = sentence.split()[-window:]
-        long = _match_long_form(core, words) if words else None
-        if long:
-            norm = normalize_long(long)
+    paren = text.find("(")
+    while paren != -1:
+        close = text.find(")", paren + 1, paren + 84)
+        inside = text[paren + 1 : close] if close != -1 else ""
+        first = _FIRST_IN_PARENS.match(inside)
+        if first and _looks_like_acronym(first.group(1)):
+            core = normalize_short(first.group(1))
+            long = _long_before(text, paren, core)
+            norm = normalize_long(long) if long else ""
             if norm and norm != core:
                 yield core, norm
-    for match in _BEFORE_PARENS.finditer(text):
-        raw_short, inside = match.group(1), match.group(2)
-        if not _looks_like_acronym(raw_short) or _looks_like_acronym(inside.strip()):
-            continue
-        core = normalize_short(raw_short)
-        long = _match_long_form(core, inside.split())
-        if long and normalize_long(long) == normalize_long(inside):
-            yield core, normalize_long(long)
+        elif len(inside) >= 3 and (pair := _long_inside(text, paren, inside)):
+            yield pair
+        paren = text.find("(", paren + 1)
 
 
 def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str, str]]:

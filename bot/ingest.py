@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -18,7 +19,8 @@ from storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 5_000
+CHUNK = 25_000  # papers per transaction: fewer, larger FTS5 segments
+BULK = 50_000  # from this many papers on, load without incremental index merging
 
 
 def store_papers(
@@ -26,12 +28,14 @@ def store_papers(
 ) -> int:
     """Upsert papers and learn their acronyms, in chunks so a long import can report progress."""
     aliases.ensure_seeds(db)
-    for start in range(0, len(papers), CHUNK):
-        chunk = papers[start : start + CHUNK]
-        paper_store.save_papers(db, chunk)
-        aliases.learn(db, chunk)
-        if progress:
-            progress(len(chunk))
+    bulk = paper_store.bulk_load(db) if len(papers) >= BULK else contextlib.nullcontext()
+    with bulk:
+        for start in range(0, len(papers), CHUNK):
+            chunk = papers[start : start + CHUNK]
+            paper_store.save_papers(db, chunk)
+            aliases.learn(db, chunk)
+            if progress:
+                progress(len(chunk))
     return len(papers)
 
 
