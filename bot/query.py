@@ -129,12 +129,19 @@ def _filters(query: ParsedQuery) -> tuple[str, str]:
     return authors, excluded
 
 
-def to_fts(query: ParsedQuery) -> str:
-    """Candidates: any concept (loosely) matched, every author filter met, no excluded phrase present."""
+def restrict(expression: str, query: ParsedQuery) -> str:
+    """`expression` with the query's author filters and exclusions applied."""
     authors, excluded = _filters(query)
-    expr = " OR ".join(any_expr(c) for c in query.concepts)
     if authors:
-        expr = f"({expr}) AND {authors}" if expr else authors
+        expression = f"({expression}) AND {authors}" if expression else authors
     if excluded:
-        expr = f"({expr}) NOT ({excluded})"
-    return expr
+        expression = f"({expression}) NOT ({excluded})"
+    return expression
+
+
+def to_fts(query: ParsedQuery, *, require_all: bool = False) -> str:
+    """Candidates: any concept (loosely) matched, or all of them; authors required; exclusions cut."""
+    joiner = " AND " if require_all else " OR "
+    return restrict(
+        joiner.join(any_expr(c) for c in query.concepts if not require_all or c.weight == 1.0), query
+    )

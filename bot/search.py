@@ -25,6 +25,7 @@ from bot.query import (
     loose_expr,
     parse,
     quote,
+    restrict,
     to_fts,
     tokens,
 )
@@ -39,6 +40,9 @@ FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
+CAP = 1500  # rank every match below this many; above it, only the newest CAP
+DF_CAP = 5000  # document frequencies are counted this far
+RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
 NEAR_WORDS = 5
 MAX_NEAR = 12
 MAX_LONG_FORM = 6
@@ -151,44 +155,79 @@ def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str
 Ranked = list[tuple[int, float, tuple[str, ...]]]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where to look: rowid ranges (cheap for FTS5 to narrow to), and optionally the exact rows allowed."""
+
+    ranges: tuple[paper_store.Range, ...] = paper_store.EVERYTHING
+    allowed: frozenset[int] | None = None
+
+    @classmethod
+    def of(cls, pks: Sequence[int]) -> Scope:
+        """The rows `pks`, as few tight ranges (a day's papers sit close together, old ones apart)."""
+        ordered = sorted(set(pks))
+        ranges: list[paper_store.Range] = []
+        for pk in ordered:
+            if ranges and ranges[-1][1] is not None and pk - ranges[-1][1] <= RANGE_GAP:
+                ranges[-1] = (ranges[-1][0], pk)
+            else:
+                ranges.append((pk, pk))
+        return cls(tuple(ranges), frozenset(ordered))
+
+    def ids(self, db: sqlite_utils.Database, expression: str) -> set[int]:
+        found = set(paper_store.fts_ids(db, expression, self.ranges))
+        return found & self.allowed if self.allowed is not None else found
+
+
 def _concept_shares(db: sqlite_utils.Database, query: ParsedQuery) -> list[float]:
     """Each concept's share of "covers the query": rarer concepts count for more, as in BM25's IDF.
 
-    Typed concepts' shares sum to 1; feedback concepts add their (small) weight on top.
+    Document frequencies are counted up to DF_CAP only (cheap at any archive size): concepts more
+    common than that are all simply "common". Typed concepts' shares sum to 1; feedback ones add a little.
     """
     total = max(paper_store.paper_count(db), 1)
     idf = []
     for concept in query.concepts:
-        df = paper_store.fts_count(db, any_expr(concept), cap=total)
+        df = paper_store.fts_count(db, any_expr(concept), cap=DF_CAP)
         idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
     typed_idf = sum(w for c, w in zip(query.concepts, idf, strict=True) if c.weight == 1.0) or 1.0
     return [w / typed_idf if c.weight == 1.0 else c.weight for c, w in zip(query.concepts, idf, strict=True)]
 
 
-def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]]) -> Ranked:
-    """Re-rank FTS candidates by how much of the query each covers, where, and how popular it is."""
+def _score(
+    db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]], scope: Scope
+) -> Ranked:
+    """Re-rank FTS candidates by how much of the query each covers, where, and how popular it is.
+
+    Every feature is one FTS query over the candidates' scope, intersected here: FTS5 answers
+    "MATCH x AND rowid IN (...)" by scanning, but narrows to rowid ranges for free.
+    """
     pks = [pk for pk, _ in candidates]
+    wanted = set(pks)
+    scoped = Scope(scope.ranges, frozenset(wanted))
+
+    def matching(expression: str) -> set[int]:
+        return scoped.ids(db, restrict(expression, query))
+
     coverage: dict[int, float] = dict.fromkeys(pks, 0.0)
     in_title: dict[int, float] = dict.fromkeys(pks, 0.0)
     labels: dict[int, list[str]] = {pk: [] for pk in pks}
     shares = _concept_shares(db, query)
     for concept, share in zip(query.concepts, shares, strict=True):
-        strict = paper_store.fts_matching(db, concept_expr(concept), pks)
+        strict = matching(concept_expr(concept))
         loose_sql = loose_expr(concept)
-        loose = paper_store.fts_matching(db, loose_sql, pks) - strict if loose_sql else set()
+        loose = matching(loose_sql) - strict if loose_sql else set()
         for pk in strict | loose:
             coverage[pk] += share * (1.0 if pk in strict else LOOSE_CREDIT)
             if concept.weight == 1.0:
                 labels[pk].append(concept.label)
         if concept.weight == 1.0:
-            for pk in paper_store.fts_matching(db, concept_expr(concept, "title"), pks):
+            for pk in matching(concept_expr(concept, "title")):
                 in_title[pk] += share
     variants = _phrase_variants(query)
-    phrased = (
-        paper_store.fts_matching(db, " OR ".join(quote(v) for v in variants), pks) if variants else set()
-    )
+    phrased = matching(" OR ".join(quote(v) for v in variants)) if variants else set()
     near_sql = _near_expr(query)
-    near = paper_store.fts_matching(db, near_sql, pks) if near_sql else set()
+    near = matching(near_sql) if near_sql else set()
     signals = paper_store.paper_signals(db, pks)
     features = [
         ranking.Features(
@@ -211,6 +250,33 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
     return [(pk, scores[pk], tuple(labels[pk])) for pk in ordered]
 
 
+def _candidates(
+    db: sqlite_utils.Database, query: ParsedQuery, scope: Scope | None, depth: int
+) -> tuple[list[tuple[int, float]], Scope, bool]:
+    """The best `depth` rows by BM25, the scope they came from, and whether that scope was complete.
+
+    With few matches (under CAP) every match is ranked. With many (a common word in a big archive)
+    only the newest CAP of them are: those covering every typed word when enough do, else any.
+    Each FTS query then costs about CAP rows, whatever the archive's size.
+    """
+    expression = to_fts(query)
+    if scope is not None:
+        found = fts_in_scope(db, expression, scope)
+        return found[:depth], scope, True
+    if paper_store.fts_count(db, expression, cap=CAP) < CAP:
+        return paper_store.fts_ranked(db, expression, depth), Scope(), True
+    newest = paper_store.fts_ids(db, to_fts(query, require_all=True), newest=CAP)
+    if len(newest) < depth:
+        newest = paper_store.fts_ids(db, expression, newest=CAP)
+    recent = Scope(((min(newest), None),))
+    return paper_store.fts_ranked(db, expression, depth, recent.ranges), recent, False
+
+
+def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
+    ranked = paper_store.fts_ranked(db, expression, None, scope.ranges)
+    return [row for row in ranked if scope.allowed is None or row[0] in scope.allowed]
+
+
 def _feedback_terms(db: sqlite_utils.Database, query: ParsedQuery, ranked: Ranked) -> list[str]:
     """Pseudo-relevance feedback: rare words shared by the titles and keywords of the best first-pass hits.
 
@@ -225,13 +291,13 @@ def _feedback_terms(db: sqlite_utils.Database, query: ParsedQuery, ranked: Ranke
     counts: Counter[str] = Counter()
     for text in paper_store.titles_and_keywords(db, top):
         counts.update({t for t in tokens(text) if _usable(t, typed)})
-    total = paper_store.paper_count(db)
+    total = max(paper_store.paper_count(db), 1)
     scored = []
     for term, seen in counts.items():
         if seen < 2:
             continue
-        df = paper_store.fts_count(db, quote((term,)), cap=total)
-        if 0 < df < total / 3:
+        df = paper_store.fts_count(db, quote((term,)), cap=DF_CAP)
+        if 0 < df < min(total / 3, DF_CAP):  # rare enough to say something (and to look up cheaply)
             scored.append((seen * math.log(total / df), term))
     return [term for _, term in sorted(scored, reverse=True)[:FEEDBACK_TERMS]]
 
@@ -252,11 +318,15 @@ def rank(
     feedback: bool = True,
 ) -> Ranked:
     """(pk, score, matched concept labels), best first."""
-    candidates = paper_store.fts_ranked(db, to_fts(query), depth, within)
+    scope = Scope.of(within) if within is not None else None
+    if scope is not None and not scope.allowed:
+        return []
+    candidates, searched, complete = _candidates(db, query, scope, depth)
     if not candidates:
         return []
-    ranked = _score(db, query, candidates)
-    terms = _feedback_terms(db, query, ranked) if feedback else []
+    ranked = _score(db, query, candidates, searched)
+    # Feedback helps queries short of good matches; a query with more matches than CAP has plenty.
+    terms = _feedback_terms(db, query, ranked) if feedback and complete else []
     if not terms:
         return ranked
     share = W_FEEDBACK / len(terms)
@@ -265,7 +335,8 @@ def rank(
         excluded=query.excluded,
         authors=query.authors,
     )
-    return _score(db, expanded, paper_store.fts_ranked(db, to_fts(expanded), depth, within))
+    candidates, searched, _ = _candidates(db, expanded, scope, depth)
+    return _score(db, expanded, candidates, searched)
 
 
 def search(
@@ -293,8 +364,7 @@ def baseline_or(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[s
     words = [w for c in parse(text).concepts for p in c.phrases for w in p]
     if not words:
         return []
-    rows = paper_store.fts_ranked(
-        db, " OR ".join(quote((w,)) for w in words), limit, weights=(1.0, 1.0, 1.0, 1.0)
-    )
+    expression = " OR ".join(quote((w,)) for w in words)
+    rows = paper_store.fts_ranked(db, expression, limit, weights=(1.0, 1.0, 1.0, 1.0))
     papers = paper_store.get_papers_by_pk(db, [pk for pk, _ in rows])
     return [papers[pk].id for pk, _ in rows if pk in papers]

@@ -39,6 +39,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
         );
+        CREATE INDEX papers_published ON papers(published_at);
         CREATE VIRTUAL TABLE papers_fts USING fts5(
             title, summary, keywords_text, authors_text,
             content='papers', content_rowid='pk', tokenize='{FTS_TOKENIZER}'

@@ -192,7 +192,8 @@ def get_paper(db: sqlite_utils.Database, paper_id: str) -> Paper | None:
 
 
 def paper_count(db: sqlite_utils.Database) -> int:
-    return int(db.execute("SELECT count(*) FROM papers").fetchone()[0])
+    # Papers are never deleted, so the largest pk is the count, found in O(log n) rather than a scan.
+    return int(db.execute("SELECT coalesce(max(pk), 0) FROM papers").fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -225,34 +226,60 @@ def listed_days(db: sqlite_utils.Database, until: str | None = None, limit: int 
     return [r[0] for r in db.execute(sql, params).fetchall()]
 
 
+Range = tuple[int | None, int | None]  # an inclusive rowid range; None leaves that side open
+EVERYTHING: tuple[Range, ...] = ((None, None),)
+
+
+def _in_range(lo: int | None, hi: int | None) -> tuple[str, list[object]]:
+    # FTS5 narrows each doclist to a rowid range cheaply; "rowid IN (...)" it would not.
+    sql, params = "", list[object]()
+    if lo is not None:
+        sql += " AND rowid >= ?"
+        params.append(lo)
+    if hi is not None:
+        sql += " AND rowid <= ?"
+        params.append(hi)
+    return sql, params
+
+
 def fts_ranked(
     db: sqlite_utils.Database,
     expression: str,
-    limit: int,
-    within: Sequence[int] | None = None,
+    limit: int | None,
+    ranges: Sequence[Range] = EVERYTHING,
     weights: Sequence[float] = BM25_WEIGHTS,
 ) -> list[tuple[int, float]]:
-    """(pk, bm25) best first; bm25 is negated so that larger is better."""
+    """(pk, bm25) best first (bm25 negated, so larger is better), over the given rowid ranges."""
     weights_sql = ", ".join(str(float(w)) for w in weights)
-    sql = f"SELECT rowid, -bm25(papers_fts, {weights_sql}) FROM papers_fts WHERE papers_fts MATCH ?"
-    params: list[object] = [expression]
-    if within is not None:
-        if not within:
-            return []
-        sql += f" AND rowid IN ({','.join('?' for _ in within)})"
-        params.extend(within)
-    sql += f" ORDER BY bm25(papers_fts, {weights_sql}) LIMIT ?"
-    params.append(limit)
-    return [(int(r[0]), float(r[1])) for r in db.execute(sql, params).fetchall()]
+    found: list[tuple[int, float]] = []
+    for lo, hi in ranges:
+        where, params = _in_range(lo, hi)
+        sql = (
+            f"SELECT rowid, -bm25(papers_fts, {weights_sql}) FROM papers_fts WHERE papers_fts MATCH ?{where} "
+            f"ORDER BY bm25(papers_fts, {weights_sql})"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        found.extend((int(r[0]), float(r[1])) for r in db.execute(sql, [expression, *params]).fetchall())
+    found.sort(key=lambda row: -row[1])
+    return found if limit is None else found[:limit]
 
 
-def fts_matching(db: sqlite_utils.Database, expression: str, within: Sequence[int]) -> set[int]:
-    """Which of `within` match `expression` (no ranking)."""
-    if not within:
-        return set()
-    marks = ",".join("?" for _ in within)
-    sql = f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid IN ({marks})"
-    return {int(r[0]) for r in db.execute(sql, [expression, *within]).fetchall()}
+def fts_ids(
+    db: sqlite_utils.Database,
+    expression: str,
+    ranges: Sequence[Range] = EVERYTHING,
+    newest: int | None = None,
+) -> list[int]:
+    """Rowids matching `expression` in the ranges, newest first; `newest` stops after that many (cheap)."""
+    found: list[int] = []
+    for lo, hi in ranges:
+        where, params = _in_range(lo, hi)
+        sql = f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?{where} ORDER BY rowid DESC"
+        if newest is not None:
+            sql += f" LIMIT {int(newest)}"
+        found.extend(int(r[0]) for r in db.execute(sql, [expression, *params]).fetchall())
+    return found
 
 
 def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
