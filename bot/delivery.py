@@ -9,6 +9,7 @@ re-fetched) for a bounded time, then goes out with what exists, or is recorded a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from datetime import date, datetime, timedelta
 import sqlite_utils
 
 from adapters.base import AdapterFatal, ChannelUnavailable, ChatAdapter
-from bot.digest import build_catchup, build_digest
+from bot.digest import DigestBuilder
 from bot.models import ChannelRef, Digest
 from bot.schedule import Schedule
 from bot.status import schedule_of
@@ -155,6 +156,7 @@ def missed_days(
 
 async def _catch_up(
     db: sqlite_utils.Database,
+    builder: DigestBuilder,
     adapter: ChatAdapter,
     settings: channel_store.ChannelSettings,
     missed: list[str],
@@ -167,7 +169,7 @@ async def _catch_up(
             if not paper_store.daily_list(db, day):
                 await fetch(day)
     topics = channel_store.topics(db, ref)
-    digest = build_catchup(db, ref, missed, size=settings.size, topics=topics)
+    digest = builder.catchup(ref, missed, size=settings.size, topics=topics)
     if not digest.cards:
         deliveries.record_empty(db, ref, missed, digest.note)
         logger.info("catch-up empty channel=%s days=%s: %s", ref.key, ",".join(missed), digest.note)
@@ -178,6 +180,7 @@ async def _catch_up(
 
 async def _today(
     db: sqlite_utils.Database,
+    builder: DigestBuilder,
     adapter: ChatAdapter,
     settings: channel_store.ChannelSettings,
     schedule: Schedule,
@@ -203,7 +206,7 @@ async def _today(
             logger.info("delivery waiting channel=%s day=%s papers=%d", ref.key, day, listed)
         deliveries.wait(db, ref, day, reason)
         return "waiting"
-    digest = build_digest(db, ref, day, size=settings.size, topics=channel_store.topics(db, ref))
+    digest = builder.digest(ref, day, size=settings.size, topics=channel_store.topics(db, ref))
     if not digest.cards:
         deliveries.record_empty(db, ref, [day], digest.note)
         logger.warning("delivery empty channel=%s day=%s: %s", ref.key, day, digest.note)
@@ -216,6 +219,7 @@ async def _today(
 
 async def deliver_channel(
     db: sqlite_utils.Database,
+    builder: DigestBuilder,
     adapter: ChatAdapter,
     settings: channel_store.ChannelSettings,
     at: datetime,
@@ -227,8 +231,10 @@ async def deliver_channel(
     outcomes = []
     missed = missed_days(db, settings, at, policy)
     if missed:
-        outcomes.append(await _catch_up(db, adapter, settings, missed, schedule.local_day(at), fetch))
-    outcomes.append(await _today(db, adapter, settings, schedule, at, policy, fetch))
+        outcomes.append(
+            await _catch_up(db, builder, adapter, settings, missed, schedule.local_day(at), fetch)
+        )
+    outcomes.append(await _today(db, builder, adapter, settings, schedule, at, policy, fetch))
     return outcomes
 
 
@@ -240,14 +246,48 @@ async def deliver_due(
     policy: Policy | None = None,
     fetch: Fetch | None = None,
     only: str | None = None,
+    concurrency: int = 8,
 ) -> DeliveryReport:
     """Post every digest due at `at`. Calling it twice for the same instant posts nothing the second time.
 
-    One channel's failure never blocks the others; only a dead adapter (AdapterFatal) stops the pass.
+    Channels are served `concurrency` at a time (a platform round trip is slow; the database is not),
+    each channel's own steps in order. One channel's failure never blocks the others; only a dead
+    adapter (AdapterFatal) stops the pass.
     """
     policy = policy or Policy()
     report = DeliveryReport()
+    builder = DigestBuilder(db)
     await resolve_unconfirmed(db, adapters)
+    gate = asyncio.Semaphore(max(1, concurrency))
+    fetched: dict[str, asyncio.Task[object]] = {}
+
+    async def fetch_once(day: str) -> object:
+        # Concurrent channels share one fetch of a day; the builder forgets the day's old pool after it.
+        async def fetch_and_forget() -> object:
+            assert fetch is not None
+            result = await fetch(day)
+            builder.forget(day)
+            return result
+
+        if day not in fetched:
+            fetched[day] = asyncio.ensure_future(fetch_and_forget())
+        return await fetched[day]
+
+    async def serve(settings: channel_store.ChannelSettings, adapter: ChatAdapter) -> None:
+        async with gate:
+            try:
+                outcomes = await deliver_channel(
+                    db, builder, adapter, settings, at, policy, fetch_once if fetch else None
+                )
+            except AdapterFatal:
+                raise
+            except Exception:
+                logger.exception("delivery crashed channel=%s; other channels go on", settings.ref.key)
+                outcomes = ["failed"]
+        for outcome in outcomes:
+            report.add(settings.ref.key, outcome)
+
+    jobs = []
     for settings in channel_store.list_channels(db):
         if only is not None and settings.ref.key != only:
             continue
@@ -255,13 +295,9 @@ async def deliver_due(
         if settings.paused or adapter is None:
             report.skipped += 1
             continue
-        try:
-            outcomes = await deliver_channel(db, adapter, settings, at, policy, fetch)
-        except AdapterFatal:
-            raise
-        except Exception:
-            logger.exception("delivery crashed channel=%s; other channels go on", settings.ref.key)
-            outcomes = ["failed"]
-        for outcome in outcomes:
-            report.add(settings.ref.key, outcome)
+        jobs.append(serve(settings, adapter))
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    for result in results:
+        if isinstance(result, AdapterFatal):
+            raise result
     return report

@@ -1,9 +1,14 @@
-"""Build a channel's digest for a day: that day's list, minus what the channel saw, led by its topics."""
+"""Build a channel's digest for a day: that day's list, minus what the channel saw, led by its topics.
+
+A `DigestBuilder` keeps, per day, the list with its trending order and each topic's matches, so a
+fan-out to thousands of channels ranks each shared topic once, not once per channel.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlite_utils
@@ -25,25 +30,120 @@ def digest_title(day: str) -> str:
     return f"Trending AI papers · {date.fromisoformat(day).strftime('%a %d %b %Y')}"
 
 
-def topic_matches(
-    db: sqlite_utils.Database, topics: Sequence[str], within: Sequence[int]
-) -> tuple[dict[int, float], dict[int, list[str]]]:
-    """Best relevance per paper over the topics, and which topics each paper matched."""
-    best: dict[int, float] = {}
-    matched: dict[int, list[str]] = {}
-    for topic in topics:
-        try:
-            query, _ = prepare(db, topic)
-        except QueryError:
-            logger.warning("stored topic %r has nothing to search; skipped", topic)
-            continue
-        # No feedback expansion here: a digest claims "matched your topic" only for papers that do.
-        for pk, score, labels in rank(db, query, within=within, depth=len(within), feedback=False):
-            if not labels:
-                continue
-            best[pk] = max(best.get(pk, 0.0), score)
-            matched.setdefault(pk, []).append(topic)
-    return best, matched
+@dataclass
+class Pool:
+    """The papers a digest picks from (one day's list, or several pooled for a catch-up)."""
+
+    entries: list[paper_store.DailyEntry]
+    trend: dict[int, float]
+    by_trend: list[int]  # best first
+    topics: dict[str, dict[int, float]] = field(default_factory=dict)  # topic -> {pk: relevance}
+
+
+class DigestBuilder:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._pools: dict[tuple[str, ...], Pool] = {}
+
+    def forget(self, day: str) -> None:
+        """The day's list changed (a fetch): rebuild its pool on next use."""
+        self._pools = {k: v for k, v in self._pools.items() if day not in k}
+
+    def _pool(self, days: tuple[str, ...]) -> Pool:
+        if days not in self._pools:
+            best: dict[str, paper_store.DailyEntry] = {}
+            for day in days:
+                for entry in paper_store.daily_list(self.db, day):
+                    if entry.paper_id not in best or entry.upvotes > best[entry.paper_id].upvotes:
+                        best[entry.paper_id] = entry
+            entries = list(best.values())
+            signals = paper_store.paper_signals(self.db, [e.pk for e in entries])
+            trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in entries}
+            self._pools[days] = Pool(entries, trend, ranking.order(trend))
+        return self._pools[days]
+
+    def _topic(self, pool: Pool, topic: str) -> dict[int, float]:
+        if topic not in pool.topics:
+            try:
+                query, _ = prepare(self.db, topic)
+            except QueryError:
+                logger.warning("stored topic %r has nothing to search; skipped", topic)
+                pool.topics[topic] = {}
+                return pool.topics[topic]
+            # No feedback expansion here: a digest claims "matched your topic" only for papers that do.
+            pks = [e.pk for e in pool.entries]
+            ranked = rank(self.db, query, within=pks, depth=len(pks), feedback=False)
+            pool.topics[topic] = {pk: score for pk, score, labels in ranked if labels}
+        return pool.topics[topic]
+
+    def digest(
+        self,
+        ref: ChannelRef,
+        day: str,
+        *,
+        size: int,
+        topics: Sequence[str] = (),
+        skip_sent: bool = True,
+    ) -> Digest:
+        """The digest `ref` should get for `day`. Never raises for an empty day: the note says so."""
+        pool = self._pool((day,))
+        if not pool.entries:
+            return Digest(digest_title(day), day, (), FOOTER, note=f"No Hugging Face list for {day} yet.")
+        return self._select(ref, digest_title(day), day, pool, size=size, topics=topics, skip_sent=skip_sent)
+
+    def catchup(
+        self, ref: ChannelRef, days: Sequence[str], *, size: int, topics: Sequence[str] = ()
+    ) -> Digest:
+        """One digest standing for several missed days: their lists pooled, the best of them, never repeated."""
+        ordered = tuple(sorted(days))
+        span = _span(ordered)
+        title = f"Catch-up: what you missed, {span}"
+        pool = self._pool(ordered)
+        if not pool.entries:
+            return Digest(title, ordered[-1], (), FOOTER, note=f"No Hugging Face lists for {span}.")
+        digest = self._select(ref, title, ordered[-1], pool, size=size, topics=topics, skip_sent=True)
+        covered = f"paperbot was not running at post time; this covers {len(ordered)} day(s): {span}."
+        return Digest(
+            digest.title, digest.day, digest.cards, digest.footer, note=f"{covered} {digest.note}".strip()
+        )
+
+    def _select(
+        self,
+        ref: ChannelRef,
+        title: str,
+        day: str,
+        pool: Pool,
+        *,
+        size: int,
+        topics: Sequence[str],
+        skip_sent: bool,
+    ) -> Digest:
+        seen = deliveries.sent_paper_ids(self.db, ref) if skip_sent else set()
+        fresh = {e.pk for e in pool.entries if e.paper_id not in seen}
+        if not fresh:
+            return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
+        relevance: dict[int, float] = {}
+        matched: dict[int, list[str]] = {}
+        for topic in topics:
+            for pk, score in self._topic(pool, topic).items():
+                if pk in fresh:
+                    relevance[pk] = max(relevance.get(pk, 0.0), score)
+                    matched.setdefault(pk, []).append(topic)
+        chosen = ranking.digest_order(relevance, pool.trend, pool.by_trend, fresh, size)
+        papers = paper_store.get_papers_by_pk(self.db, chosen)
+        cards = tuple(
+            to_card(papers[pk], tuple(matched.get(pk, ())), relevance.get(pk, pool.trend[pk]))
+            for pk in chosen
+            if pk in papers
+        )
+        note = ""
+        if topics:
+            hits = sum(1 for c in cards if c.matched_topics)
+            if hits == 0:
+                note = f"Nothing new matched {_topic_list(topics)}; here is what is trending."
+            elif hits < len(cards):
+                note = f"{hits} matched {_topic_list(topics)}; the rest is what is trending."
+        return Digest(title, day, cards, FOOTER, note=note)
 
 
 def build_digest(
@@ -55,74 +155,18 @@ def build_digest(
     topics: Sequence[str] = (),
     skip_sent: bool = True,
 ) -> Digest:
-    """The digest `ref` should get for `day`. Never raises for an empty day: the note says what happened."""
-    title = digest_title(day)
-    entries = paper_store.daily_list(db, day)
-    if not entries:
-        return Digest(title, day, (), FOOTER, note=f"No Hugging Face list for {day} yet.")
-    return _select(db, ref, title, day, entries, size=size, topics=topics, skip_sent=skip_sent)
+    return DigestBuilder(db).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent)
 
 
 def build_catchup(
     db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], *, size: int, topics: Sequence[str] = ()
 ) -> Digest:
-    """One digest standing for several missed days: their lists pooled, the best of them, never repeated."""
-    ordered = sorted(days)
-    best: dict[str, paper_store.DailyEntry] = {}
-    for day in ordered:
-        for entry in paper_store.daily_list(db, day):
-            if entry.paper_id not in best or entry.upvotes > best[entry.paper_id].upvotes:
-                best[entry.paper_id] = entry
-    span = _span(ordered)
-    title = f"Catch-up: what you missed, {span}"
-    if not best:
-        return Digest(title, ordered[-1], (), FOOTER, note=f"No Hugging Face lists for {span}.")
-    digest = _select(
-        db, ref, title, ordered[-1], list(best.values()), size=size, topics=topics, skip_sent=True
-    )
-    covered = f"paperbot was not running at post time; this covers {len(ordered)} day(s): {span}."
-    note = f"{covered} {digest.note}".strip()
-    return Digest(digest.title, digest.day, digest.cards, digest.footer, note=note)
+    return DigestBuilder(db).catchup(ref, days, size=size, topics=topics)
 
 
 def _span(days: Sequence[str]) -> str:
     first, last = (date.fromisoformat(d).strftime("%a %d %b") for d in (days[0], days[-1]))
     return first if first == last else f"{first} – {last}"
-
-
-def _select(
-    db: sqlite_utils.Database,
-    ref: ChannelRef,
-    title: str,
-    day: str,
-    entries: Sequence[paper_store.DailyEntry],
-    *,
-    size: int,
-    topics: Sequence[str],
-    skip_sent: bool,
-) -> Digest:
-    seen = deliveries.sent_paper_ids(db, ref) if skip_sent else set()
-    fresh = [e for e in entries if e.paper_id not in seen]
-    if not fresh:
-        return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
-    signals = paper_store.paper_signals(db, [e.pk for e in fresh])
-    trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in fresh}
-    relevance, matched = topic_matches(db, topics, [e.pk for e in fresh]) if topics else ({}, {})
-    chosen = ranking.digest_order(relevance, trend)[:size]
-    papers = paper_store.get_papers_by_pk(db, chosen)
-    cards = tuple(
-        to_card(papers[pk], tuple(matched.get(pk, ())), relevance.get(pk, trend[pk]))
-        for pk in chosen
-        if pk in papers
-    )
-    note = ""
-    if topics:
-        hits = sum(1 for c in cards if c.matched_topics)
-        if hits == 0:
-            note = f"Nothing new matched {_topic_list(topics)}; here is what is trending."
-        elif hits < len(cards):
-            note = f"{hits} matched {_topic_list(topics)}; the rest is what is trending."
-    return Digest(title, day, cards, FOOTER, note=note)
 
 
 def _topic_list(topics: Sequence[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,14 +82,27 @@ def order(scores: Mapping[int, float], tiebreak: Mapping[int, float] | None = No
 
 
 def digest_order(
-    relevance_by_pk: Mapping[int, float], trend_by_pk: Mapping[int, float], topic_weight: float = 0.6
+    relevance: Mapping[int, float],
+    trend: Mapping[int, float],
+    by_trend: Sequence[int],
+    fresh: Set[int],
+    size: int,
+    topic_weight: float = 0.6,
 ) -> list[int]:
-    """Matched papers first, by a blend of topic relevance and trending; then the rest by trending."""
-    top_rel = max(relevance_by_pk.values(), default=0.0) or 1.0
-    top_trend = max(trend_by_pk.values(), default=0.0) or 1.0
-    matched = {
-        pk: topic_weight * rel / top_rel + (1 - topic_weight) * trend_by_pk.get(pk, 0.0) / top_trend
-        for pk, rel in relevance_by_pk.items()
+    """Matched papers first (topic relevance blended with trending), then the rest of `fresh` by trending.
+
+    `by_trend` is the pool already in trending order, so filling the digest stops as soon as it is full.
+    """
+    top_rel = max(relevance.values(), default=0.0) or 1.0
+    top_trend = max(trend.values(), default=0.0) or 1.0
+    blended = {
+        pk: topic_weight * rel / top_rel + (1 - topic_weight) * trend.get(pk, 0.0) / top_trend
+        for pk, rel in relevance.items()
     }
-    rest = {pk: t for pk, t in trend_by_pk.items() if pk not in matched}
-    return order(matched, trend_by_pk) + order(rest)
+    chosen = order(blended, trend)[:size]
+    for pk in by_trend:
+        if len(chosen) >= size:
+            break
+        if pk in fresh and pk not in blended:
+            chosen.append(pk)
+    return chosen
