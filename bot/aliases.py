@@ -150,27 +150,17 @@ def mine_text(text: str) -> Iterator[tuple[str, str]]:
         paren = text.find("(", paren + 1)
 
 
-def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str, str]]:
-    """(short, long, paper id) for every definition in the papers' titles and abstracts."""
-    return [
-        (short, long, paper.id)
-        for paper in papers
-        for short, long in mine_text(f"{paper.title}. {paper.summary}")
-    ]
+def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str]]:
+    """(short, long) for every definition in the papers' titles and abstracts, once per paper."""
+    return [pair for paper in papers for pair in set(mine_text(f"{paper.title}. {paper.summary}"))]
 
 
 def learn(db: sqlite_utils.Database, papers: Iterable[Paper]) -> None:
-    """Mine the papers and store what they define."""
+    """Mine the papers and store what they define. Call it for papers new to the archive only."""
     alias_store.save_aliases(db, mine_papers(papers))
 
 
 def ensure_seeds(db: sqlite_utils.Database) -> None:
-    if not alias_store.has_seeds(db):
-        alias_store.save_aliases(
-            db,
-            (
-                (short, normalize_long(long), alias_store.SEED)
-                for short, longs in SEED_ALIASES.items()
-                for long in longs
-            ),
-        )
+    alias_store.seed_once(
+        db, [(short, normalize_long(long)) for short, longs in SEED_ALIASES.items() for long in longs]
+    )

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlite_utils
 
 from bot import ranking
 from bot.cards import to_card
-from bot.models import ChannelRef, Digest
+from bot.models import ChannelRef, Digest, PaperCard
 from bot.query import QueryError
 from bot.search import prepare, rank
 from storage import deliveries
@@ -32,12 +32,16 @@ def digest_title(day: str) -> str:
 
 @dataclass
 class Pool:
-    """The papers a digest picks from (one day's list, or several pooled for a catch-up)."""
+    """The papers a digest picks from (one day's list, or several pooled for a catch-up), with what every
+    channel reading it would otherwise recompute: trending order, each topic's matches, the cards."""
 
     entries: list[paper_store.DailyEntry]
     trend: dict[int, float]
     by_trend: list[int]  # best first
-    topics: dict[str, dict[int, float]] = field(default_factory=dict)  # topic -> {pk: relevance}
+    pk_of: dict[str, int]  # arXiv id -> pk
+    topics: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> digest order
+    matched: dict[str, set[int]] = field(default_factory=dict)
+    cards: dict[int, PaperCard] = field(default_factory=dict)
 
 
 class DigestBuilder:
@@ -59,22 +63,33 @@ class DigestBuilder:
             entries = list(best.values())
             signals = paper_store.paper_signals(self.db, [e.pk for e in entries])
             trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in entries}
-            self._pools[days] = Pool(entries, trend, ranking.order(trend))
+            pk_of = {e.paper_id: e.pk for e in entries}
+            self._pools[days] = Pool(entries, trend, ranking.order(trend), pk_of)
         return self._pools[days]
 
-    def _topic(self, pool: Pool, topic: str) -> dict[int, float]:
+    def _topic(self, pool: Pool, topic: str) -> list[tuple[float, int]]:
         if topic not in pool.topics:
+            relevance: dict[int, float] = {}
             try:
                 query, _ = prepare(self.db, topic)
             except QueryError:
                 logger.warning("stored topic %r has nothing to search; skipped", topic)
-                pool.topics[topic] = {}
-                return pool.topics[topic]
-            # No feedback expansion here: a digest claims "matched your topic" only for papers that do.
-            pks = [e.pk for e in pool.entries]
-            ranked = rank(self.db, query, within=pks, depth=len(pks), feedback=False)
-            pool.topics[topic] = {pk: score for pk, score, labels in ranked if labels}
+            else:
+                # No feedback expansion: a digest claims "matched your topic" only for papers that do.
+                pks = [e.pk for e in pool.entries]
+                ranked = rank(self.db, query, within=pks, depth=len(pks), feedback=False)
+                relevance = {pk: score for pk, score, labels in ranked if labels}
+            pool.topics[topic] = ranking.topic_order(relevance, pool.trend)
+            pool.matched[topic] = set(relevance)
         return pool.topics[topic]
+
+    def _card(self, pool: Pool, pk: int) -> PaperCard | None:
+        if pk not in pool.cards:
+            papers = paper_store.get_papers_by_pk(self.db, [pk])
+            if pk not in papers:
+                return None
+            pool.cards[pk] = to_card(papers[pk], (), pool.trend[pk])
+        return pool.cards[pk]
 
     def digest(
         self,
@@ -118,24 +133,18 @@ class DigestBuilder:
         topics: Sequence[str],
         skip_sent: bool,
     ) -> Digest:
-        seen = deliveries.sent_paper_ids(self.db, ref) if skip_sent else set()
-        fresh = {e.pk for e in pool.entries if e.paper_id not in seen}
-        if not fresh:
+        seen_ids = deliveries.sent_paper_ids(self.db, ref) if skip_sent else set()
+        seen = {pool.pk_of[i] for i in seen_ids if i in pool.pk_of}
+        if len(seen) == len(pool.entries):
             return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
-        relevance: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
-        for topic in topics:
-            for pk, score in self._topic(pool, topic).items():
-                if pk in fresh:
-                    relevance[pk] = max(relevance.get(pk, 0.0), score)
-                    matched.setdefault(pk, []).append(topic)
-        chosen = ranking.digest_order(relevance, pool.trend, pool.by_trend, fresh, size)
-        papers = paper_store.get_papers_by_pk(self.db, chosen)
-        cards = tuple(
-            to_card(papers[pk], tuple(matched.get(pk, ())), relevance.get(pk, pool.trend[pk]))
-            for pk in chosen
-            if pk in papers
-        )
+        orders = [self._topic(pool, topic) for topic in topics]
+        chosen = ranking.digest_pick(orders, pool.by_trend, seen, size)
+        cards = []
+        for pk in chosen:
+            card = self._card(pool, pk)
+            if card is not None:
+                found = tuple(t for t in topics if pk in pool.matched[t])
+                cards.append(replace(card, matched_topics=found) if found else card)
         note = ""
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)
@@ -143,7 +152,7 @@ class DigestBuilder:
                 note = f"Nothing new matched {_topic_list(topics)}; here is what is trending."
             elif hits < len(cards):
                 note = f"{hits} matched {_topic_list(topics)}; the rest is what is trending."
-        return Digest(title, day, cards, FOOTER, note=note)
+        return Digest(title, day, tuple(cards), FOOTER, note=note)
 
 
 def build_digest(

@@ -32,8 +32,8 @@ def store_papers(
     with bulk:
         for start in range(0, len(papers), CHUNK):
             chunk = papers[start : start + CHUNK]
-            paper_store.save_papers(db, chunk)
-            aliases.learn(db, chunk)
+            new = paper_store.save_papers(db, chunk)
+            aliases.learn(db, [p for p in chunk if p.id in new])
             if progress:
                 progress(len(chunk))
     return len(papers)

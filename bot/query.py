@@ -59,10 +59,7 @@ class ParsedQuery:
     concepts: list[Concept] = field(default_factory=list)
     excluded: list[Phrase] = field(default_factory=list)
     authors: list[Phrase] = field(default_factory=list)
-
-    @property
-    def words(self) -> list[str]:
-        return [tok for c in self.concepts for tok in c.phrases[0]]
+    typed: Phrase = ()  # every word typed, in order, stopwords included: for phrase matching
 
 
 def tokens(text: str) -> Phrase:
@@ -90,6 +87,7 @@ def parse(text: str) -> ParsedQuery:
             query.concepts.append(Concept(label=phrase[0], phrases=[phrase]))
         if len(query.concepts) + len(query.authors) >= MAX_TERMS:
             break
+    query.typed = tuple(t for c in query.concepts for t in c.phrases[0])
     if not query.concepts and not query.authors:
         if query.excluded:
             raise QueryError("add at least one word to search for; '-word' only excludes")

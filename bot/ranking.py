@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -81,28 +82,38 @@ def order(scores: Mapping[int, float], tiebreak: Mapping[int, float] | None = No
     return sorted(scores, key=lambda k: (-scores[k], -tiebreak.get(k, 0.0), k))
 
 
-def digest_order(
-    relevance: Mapping[int, float],
-    trend: Mapping[int, float],
-    by_trend: Sequence[int],
-    fresh: Set[int],
-    size: int,
-    topic_weight: float = 0.6,
-) -> list[int]:
-    """Matched papers first (topic relevance blended with trending), then the rest of `fresh` by trending.
+# Relevance scores from `relevance` lie in [0, REL_SCALE]; a fixed scale keeps a topic's digest order the
+# same whichever other topics a channel follows, so it can be computed once per topic and day.
+REL_SCALE = W_BM25 + W_COVERAGE + W_TITLE + W_PHRASE + W_NEAR + W_POPULARITY + W_RECENCY
 
-    `by_trend` is the pool already in trending order, so filling the digest stops as soon as it is full.
-    """
-    top_rel = max(relevance.values(), default=0.0) or 1.0
+
+def topic_order(
+    relevance: Mapping[int, float], trend: Mapping[int, float], topic_weight: float = 0.6
+) -> list[tuple[float, int]]:
+    """A topic's matches in digest order, as (score, pk): match quality blended with trending."""
     top_trend = max(trend.values(), default=0.0) or 1.0
     blended = {
-        pk: topic_weight * rel / top_rel + (1 - topic_weight) * trend.get(pk, 0.0) / top_trend
+        pk: topic_weight * rel / REL_SCALE + (1 - topic_weight) * trend.get(pk, 0.0) / top_trend
         for pk, rel in relevance.items()
     }
-    chosen = order(blended, trend)[:size]
-    for pk in by_trend:
-        if len(chosen) >= size:
-            break
-        if pk in fresh and pk not in blended:
-            chosen.append(pk)
+    return [(blended[pk], pk) for pk in order(blended, trend)]
+
+
+def digest_pick(
+    topic_orders: Sequence[Sequence[tuple[float, int]]], by_trend: Sequence[int], skip: Set[int], size: int
+) -> list[int]:
+    """Up to `size` papers: the best matches over all the channel's topics, then the rest by trending.
+
+    Each topic order is sorted best first, so a k-way merge reads only a few items of each.
+    """
+    chosen: list[int] = []
+    taken: set[int] = set(skip)
+    merged = (pk for _, pk in heapq.merge(*topic_orders, key=lambda item: -item[0]))
+    for source in (merged, by_trend):
+        for pk in source:
+            if len(chosen) >= size:
+                return chosen
+            if pk not in taken:
+                taken.add(pk)
+                chosen.append(pk)
     return chosen

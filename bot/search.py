@@ -119,16 +119,17 @@ def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, s
 
 
 def _phrase_variants(query: ParsedQuery) -> list[Phrase]:
-    """The typed words as one phrase, and with each concept's alternatives swapped in once."""
-    typed = [c for c in query.concepts if c.weight == 1.0]
-    if len(typed) < 2:
+    """The typed words as one phrase ("mixture of experts"), and with one word's alternative swapped in
+    ("key value cache" for "kv cache")."""
+    if sum(1 for c in query.concepts if c.weight == 1.0) < 2:
         return []
-    base = [c.phrases[0] for c in typed]
-    variants = [tuple(t for p in base for t in p)]
-    for i, concept in enumerate(typed):
-        for alt in concept.phrases[1:]:
-            swapped = [*base[:i], alt, *base[i + 1 :]]
-            variants.append(tuple(t for p in swapped for t in p))
+    variants = [query.typed]
+    for concept in query.concepts:
+        word = concept.phrases[0]
+        if concept.weight != 1.0 or len(word) != 1 or word[0] not in query.typed:
+            continue
+        at = query.typed.index(word[0])
+        variants += [(*query.typed[:at], *alt, *query.typed[at + 1 :]) for alt in concept.phrases[1:]]
     return variants[:8]
 
 
@@ -265,11 +266,14 @@ def _candidates(
         return found[:depth], scope, True
     if paper_store.fts_count(db, expression, cap=CAP) < CAP:
         return paper_store.fts_ranked(db, expression, depth), Scope(), True
-    newest = paper_store.fts_ids(db, to_fts(query, require_all=True), newest=CAP)
+    # Rank only the newest CAP papers covering every typed word (the ones that would rank first anyway),
+    # or, when fewer than `depth` do, the newest CAP matching any.
+    every = to_fts(query, require_all=True)
+    newest = paper_store.fts_ids(db, every, newest=CAP)
     if len(newest) < depth:
-        newest = paper_store.fts_ids(db, expression, newest=CAP)
+        every, newest = expression, paper_store.fts_ids(db, expression, newest=CAP)
     recent = Scope(((min(newest), None),))
-    return paper_store.fts_ranked(db, expression, depth, recent.ranges), recent, False
+    return paper_store.fts_ranked(db, every, depth, recent.ranges), recent, False
 
 
 def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:

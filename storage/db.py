@@ -89,13 +89,13 @@ def _v1(db: sqlite_utils.Database) -> None:
             error TEXT
         );
 
-        -- One row per paper that defines an acronym ('' for built-in seeds): re-imports add nothing,
-        -- and how many papers agree on a definition is a count.
+        -- How many papers define each acronym that way (only new papers are mined, so re-imports add
+        -- nothing); built-in seeds count once.
         CREATE TABLE aliases (
             short TEXT NOT NULL,
             long TEXT NOT NULL,
-            paper_id TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (short, long, paper_id)
+            count INTEGER NOT NULL,
+            PRIMARY KEY (short, long)
         ) WITHOUT ROWID;
         CREATE INDEX aliases_long ON aliases(long, short);
 

@@ -70,8 +70,8 @@ def _row(paper: Paper, stamp: str) -> tuple[object, ...]:
     return (*(values[c] for c in _COLUMNS), stamp)
 
 
-def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> int:
-    """Insert or refresh papers by arXiv id; idempotent. Returns how many rows were written.
+def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> set[str]:
+    """Insert or refresh papers by arXiv id; idempotent. Returns the ids that were new.
 
     Updated rows are re-indexed by the papers_au trigger when their text changed; new rows (pk above the
     previous maximum) are indexed here, in the same transaction.
@@ -90,7 +90,8 @@ def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> int:
             "INSERT INTO words_fts(rowid, title, keywords_text) SELECT pk, title, keywords_text FROM papers WHERE pk > ?",
             [before],
         )
-    return len(rows)
+        new = {r[0] for r in db.execute("SELECT id FROM papers WHERE pk > ?", [before]).fetchall()}
+    return new
 
 
 @contextmanager
