@@ -7,12 +7,14 @@ import asyncio
 import os
 import random
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.ingest import import_batch
@@ -67,6 +69,27 @@ async def spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def healthy(port: int, timeout: float = 30) -> bool:
+    """Wait for /healthz: only a started bot has its SIGTERM handler in place."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200:
+                        return True
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    return False
+
+
 def posted(slack: FakeSlack) -> int:
     return sum(len(c.messages) for c in slack.channels.values())
 
@@ -113,8 +136,10 @@ async def test_sigkill_during_fan_out_never_duplicates_or_loses(
         await proc.wait()
         killed_mid_fan_out += posted(slack) < CHANNELS
 
-        restarted = await spawn(env)
+        port = free_port()
+        restarted = await spawn({**env, "PAPERBOT_HTTP_PORT": str(port)})
         done = await wait_until(lambda: posted(slack) >= CHANNELS, 30)
+        assert await healthy(port), f"trial {trial}: the restarted bot never became healthy"
         await asyncio.sleep(0.3)  # room for a duplicate to show up, if the bot were to send one
         restarted.send_signal(signal.SIGTERM)
         _, stderr = await restarted.communicate()

@@ -105,6 +105,8 @@ class FakeSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)
     scripted: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
+    workspace_per_minute: int | None = None  # chat.postMessage across the workspace (bench: real values)
+    ratelimited: int = 0  # 429s answered, of every kind
     url: str = ""
     api_url: str = ""
     _runner: web.AppRunner | None = None
@@ -113,6 +115,8 @@ class FakeSlack:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _clock: float = field(default_factory=lambda: 1_780_000_000.0)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    _workspace_bucket: float = 0.0
+    _workspace_refilled: float = 0.0
 
     # -- set-up ------------------------------------------------------------------------------------------
 
@@ -171,6 +175,7 @@ class FakeSlack:
         args["_team"] = self.tokens.get(token, "")
         if self.scripted.get(method):
             status, body, headers = self.scripted[method].pop(0)
+            self.ratelimited += status == 429
             return web.json_response(body, status=status, headers=headers)
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
@@ -218,6 +223,19 @@ class FakeSlack:
     async def _apps_connections_open(self, args: dict[str, Any]) -> web.Response:
         return web.json_response({"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"})
 
+    def _workspace_allows(self, now: float) -> bool:
+        if self.workspace_per_minute is None:
+            return True
+        rate = self.workspace_per_minute / 60
+        capacity = max(10.0, 2 * rate)
+        if self._workspace_refilled == 0.0:
+            self._workspace_bucket, self._workspace_refilled = capacity, now
+        self._workspace_bucket = min(
+            capacity, self._workspace_bucket + (now - self._workspace_refilled) * rate
+        )
+        self._workspace_refilled = now
+        return self._workspace_bucket >= 1.0
+
     def _channel_error(self, channel_id: str, team: str) -> str | None:
         channel = self.channels.get(channel_id)
         if (
@@ -246,11 +264,13 @@ class FakeSlack:
         now = time.monotonic()
         channel.bucket = min(5.0, channel.bucket + (now - channel.refilled))
         channel.refilled = now
-        if channel.bucket < 1.0:
+        if channel.bucket < 1.0 or not self._workspace_allows(now):
+            self.ratelimited += 1
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
         channel.bucket -= 1.0
+        self._workspace_bucket -= 1.0
         self._clock += 1.0
         ts = f"{self._clock:.6f}"
         message = {"ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks", [])}

@@ -1,0 +1,120 @@
+"""Peak memory of `paperbot run` with the 1M-paper database, idle and under a search load, and the
+database's size on disk.
+
+    python bench/memory.py [--size 1M] [--searches 300]
+
+The bot runs as a real process with the Slack adapter in HTTP mode against the local Slack stand-in;
+the load is signed `/papers <topic>` requests to /slack/events, one after another. Peak RSS is the
+kernel's VmHWM for the process. The baseline in the same run is the peak RSS of a bare Python process
+that only imports paperbot's dependencies: what the interpreter and libraries cost before any data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import aiohttp
+from _common import ROOT, SIZES, corpus_db, table, write_results
+from search_speed import queries
+
+from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+
+
+def status(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            fields[key] = int(value.split()[0]) // 1024  # MB
+    return fields
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bare_python_peak() -> int:
+    code = "import slack_bolt, discord, apscheduler, sqlite_utils, httpx, aiohttp, rich, typer, pydantic_settings, time; time.sleep(0.5)"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    time.sleep(3.0)
+    peak = status(proc.pid)["VmHWM"]
+    proc.wait()
+    return peak
+
+
+async def measure(db: Path, searches: int) -> dict[str, int]:
+    slack = FakeSlack()
+    await slack.start()
+    slack.add_channel("C1")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAPERBOT_DB": str(db),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PAPERBOT_HTTP_PORT": str(port),
+        "HF_API_URL": "http://127.0.0.1:9",
+        "PAPERBOT_LOG_LEVEL": "WARNING",
+    }
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            try:
+                async with session.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(3)
+        idle = status(proc.pid)
+        qs = queries()
+        answered = 0
+        for n in range(searches):
+            _, form = slack.command_payload(qs[n % len(qs)])
+            body = urllib.parse.urlencode(form)
+            headers = {**FakeSlack.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+            async with session.post(f"{url}/slack/events", data=body, headers=headers) as response:
+                answered += response.status == 200
+        loaded = status(proc.pid)
+    proc.terminate()
+    await proc.wait()
+    await slack.stop()
+    return {
+        "idle_rss_mb": idle["VmRSS"],
+        "idle_peak_mb": idle["VmHWM"],
+        "load_peak_mb": loaded["VmHWM"],
+        "answered": answered,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", default="1M")
+    parser.add_argument("--searches", type=int, default=300)
+    args = parser.parse_args()
+    db = corpus_db(SIZES[args.size])
+    result = asyncio.run(measure(db, args.searches))
+    result["bare_python_peak_mb"] = bare_python_peak()
+    result["db_mb"] = round(sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20)
+    print(table([[args.size, *map(str, result.values())]], ["papers", *result.keys()]))
+    print(f"\nwritten {write_results('memory', {'papers': SIZES[args.size], **result})}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
