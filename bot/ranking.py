@@ -14,7 +14,6 @@ W_BM25 = 0.6
 W_COVERAGE = 1.0
 W_TITLE = 0.5
 W_PHRASE = 0.4
-W_NEAR = 0.2
 W_POPULARITY = 0.06
 W_RECENCY = 0.03
 
@@ -26,7 +25,6 @@ class Features:
     coverage: float  # share of the query's concepts the paper matches, 0..1 (plus feedback terms)
     title_coverage: float  # share of them in the title
     phrase: bool  # the query's words appear as one phrase
-    near: bool = False  # ... or at least within a few words of each other
     upvotes: int = 0
     comments: int = 0
     stars: int = 0
@@ -68,7 +66,6 @@ def relevance(features: Sequence[Features], newest: date | None = None) -> dict[
             + W_COVERAGE * f.coverage
             + W_TITLE * f.title_coverage
             + (W_PHRASE if f.phrase else 0.0)
-            + (W_NEAR if f.near else 0.0)
             + W_POPULARITY * trending_score(f.upvotes, f.comments, f.stars) / top_trend
             + W_RECENCY * _recency(f.published_at, newest)
         )
@@ -84,7 +81,7 @@ def order(scores: Mapping[int, float], tiebreak: Mapping[int, float] | None = No
 
 # Relevance scores from `relevance` lie in [0, REL_SCALE]; a fixed scale keeps a topic's digest order the
 # same whichever other topics a channel follows, so it can be computed once per topic and day.
-REL_SCALE = W_BM25 + W_COVERAGE + W_TITLE + W_PHRASE + W_NEAR + W_POPULARITY + W_RECENCY
+REL_SCALE = W_BM25 + W_COVERAGE + W_TITLE + W_PHRASE + W_POPULARITY + W_RECENCY
 
 
 def topic_order(

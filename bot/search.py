@@ -40,11 +40,10 @@ FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
-CAP = 1500  # rank every match below this many; above it, only the newest CAP
+CAP = 300  # rank every match below this many; above it, only the newest CAP
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
-NEAR_WORDS = 5
-MAX_NEAR = 12
+MAX_PHRASES = 3  # each phrase costs position-list reads over the whole scope
 MAX_LONG_FORM = 6
 
 
@@ -130,19 +129,7 @@ def _phrase_variants(query: ParsedQuery) -> list[Phrase]:
             continue
         at = query.typed.index(word[0])
         variants += [(*query.typed[:at], *alt, *query.typed[at + 1 :]) for alt in concept.phrases[1:]]
-    return variants[:8]
-
-
-def _near_expr(query: ParsedQuery) -> str | None:
-    """Every typed concept within a few words of the next, in any order: "routing of experts"."""
-    typed = [c for c in query.concepts if c.weight == 1.0]
-    if not 2 <= len(typed) <= 4:
-        return None
-    groups = [[quote(p) for p in c.phrases[:3]] for c in typed]
-    combos = [[]]  # type: list[list[str]]
-    for group in groups:
-        combos = [[*combo, option] for combo in combos for option in group][:MAX_NEAR]
-    return " OR ".join(f"NEAR({' '.join(combo)}, {NEAR_WORDS})" for combo in combos)
+    return variants[:MAX_PHRASES]
 
 
 def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str, str]]:
@@ -227,8 +214,6 @@ def _score(
                 in_title[pk] += share
     variants = _phrase_variants(query)
     phrased = matching(" OR ".join(quote(v) for v in variants)) if variants else set()
-    near_sql = _near_expr(query)
-    near = matching(near_sql) if near_sql else set()
     signals = paper_store.paper_signals(db, pks)
     features = [
         ranking.Features(
@@ -237,7 +222,6 @@ def _score(
             coverage=coverage[pk],
             title_coverage=in_title[pk],
             phrase=pk in phrased,
-            near=pk in near,
             upvotes=signals[pk][0],
             comments=signals[pk][1],
             stars=signals[pk][2],
@@ -266,14 +250,13 @@ def _candidates(
         return found[:depth], scope, True
     if paper_store.fts_count(db, expression, cap=CAP) < CAP:
         return paper_store.fts_ranked(db, expression, depth), Scope(), True
-    # Rank only the newest CAP papers covering every typed word (the ones that would rank first anyway),
-    # or, when fewer than `depth` do, the newest CAP matching any.
-    every = to_fts(query, require_all=True)
-    newest = paper_store.fts_ids(db, every, newest=CAP)
+    # Many matches. FTS5's bm25() counts each phrase over the whole index, so it is not used here: the
+    # newest CAP papers covering every typed word (or any, when fewer than `depth` do) are ranked by
+    # coverage, title, phrase, popularity and recency alone.
+    newest = paper_store.fts_ids(db, to_fts(query, require_all=True), newest=CAP)
     if len(newest) < depth:
-        every, newest = expression, paper_store.fts_ids(db, expression, newest=CAP)
-    recent = Scope(((min(newest), None),))
-    return paper_store.fts_ranked(db, every, depth, recent.ranges), recent, False
+        newest = paper_store.fts_ids(db, expression, newest=CAP)
+    return [(pk, 0.0) for pk in newest], Scope(((min(newest), None),)), False
 
 
 def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
