@@ -20,7 +20,6 @@ from bot.query import (
     Concept,
     ParsedQuery,
     Phrase,
-    any_expr,
     concept_expr,
     loose_expr,
     parse,
@@ -167,19 +166,11 @@ class Scope:
         return found & self.allowed if self.allowed is not None else found
 
 
-def _concept_shares(db: sqlite_utils.Database, query: ParsedQuery) -> list[float]:
-    """Each concept's share of "covers the query": rarer concepts count for more, as in BM25's IDF.
-
-    Document frequencies are counted up to DF_CAP only (cheap at any archive size): concepts more
-    common than that are all simply "common". Typed concepts' shares sum to 1; feedback ones add a little.
-    """
-    total = max(paper_store.paper_count(db), 1)
-    idf = []
-    for concept in query.concepts:
-        df = paper_store.fts_count(db, any_expr(concept), cap=DF_CAP)
-        idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
-    typed_idf = sum(w for c, w in zip(query.concepts, idf, strict=True) if c.weight == 1.0) or 1.0
-    return [w / typed_idf if c.weight == 1.0 else c.weight for c, w in zip(query.concepts, idf, strict=True)]
+def _concept_shares(query: ParsedQuery) -> list[float]:
+    """Each concept's share of "covers the query": typed concepts share 1 equally (BM25 already weighs
+    rare words up; weighing coverage by rarity too measured worse), feedback concepts add a little."""
+    typed = sum(1 for c in query.concepts if c.weight == 1.0) or 1
+    return [1 / typed if c.weight == 1.0 else c.weight for c in query.concepts]
 
 
 def _score(
@@ -200,7 +191,7 @@ def _score(
     coverage: dict[int, float] = dict.fromkeys(pks, 0.0)
     in_title: dict[int, float] = dict.fromkeys(pks, 0.0)
     labels: dict[int, list[str]] = {pk: [] for pk in pks}
-    shares = _concept_shares(db, query)
+    shares = _concept_shares(query)
     for concept, share in zip(query.concepts, shares, strict=True):
         strict = matching(concept_expr(concept))
         loose_sql = loose_expr(concept)
