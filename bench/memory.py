@@ -17,7 +17,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -44,12 +43,12 @@ def free_port() -> int:
 
 
 def bare_python_peak() -> int:
-    code = "import slack_bolt, discord, apscheduler, sqlite_utils, httpx, aiohttp, rich, typer, pydantic_settings, time; time.sleep(0.5)"
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    time.sleep(3.0)
-    peak = status(proc.pid)["VmHWM"]
-    proc.wait()
-    return peak
+    code = (
+        "import slack_bolt, discord, apscheduler, sqlite_utils, httpx, aiohttp, rich, typer, pydantic_settings\n"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return int(out.strip()) // 1024
 
 
 async def measure(db: Path, searches: int) -> dict[str, int]:

@@ -253,6 +253,8 @@ def run() -> None:
     """The bot: every configured adapter, the scheduler and catch-up. Stops cleanly on SIGTERM/SIGINT."""
     cfg = settings()
     logging.getLogger().setLevel(cfg.log_level.upper())
+    # APScheduler logs two lines per job run at INFO; paperbot logs what the jobs did instead.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     async def serve() -> None:
         await runtime.Bot(cfg).serve_forever()

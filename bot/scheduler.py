@@ -7,6 +7,8 @@ twice. Jobs live in memory and are rebuilt from the channel table at start-up an
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
@@ -24,6 +26,16 @@ TICK_SECONDS = 300
 FETCH_MINUTES = 120
 _DOW = {WEEKDAYS: "mon-fri", DAILY: "*"}
 _NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _until_shutdown(job: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[None]]:
+    """A job cancelled by shutdown ends quietly: the ledger makes an interrupted pass safe to repeat."""
+
+    async def run(*args: object) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await job(*args)
+
+    return run
 
 
 def channel_trigger(settings: ChannelSettings) -> CronTrigger:
@@ -50,14 +62,15 @@ class Jobs:
         fetch_minutes: int = FETCH_MINUTES,
     ) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self._run_channel = run_channel
+        self._run_channel = _until_shutdown(run_channel)
         self._tick = tick
-        self._fetch = fetch
+        self._fetch = _until_shutdown(fetch)
         self._tick_seconds = tick_seconds
         self._fetch_minutes = fetch_minutes
 
     async def _run_tick(self) -> None:
-        await self._tick(datetime.now(UTC))
+        with contextlib.suppress(asyncio.CancelledError):  # a shutdown mid-tick; the ledger makes it safe
+            await self._tick(datetime.now(UTC))
 
     def sync(self, channels: Iterable[ChannelSettings]) -> None:
         wanted = {job_id(c): c for c in channels if not c.paused}
@@ -70,6 +83,7 @@ class Jobs:
                 channel_trigger(settings),
                 args=[settings.ref.key],
                 id=jid,
+                name=f"digest for {settings.ref.key}",
                 replace_existing=True,
                 coalesce=True,
                 misfire_grace_time=None,  # a late fire still runs; the ledger makes it harmless
@@ -88,6 +102,7 @@ class Jobs:
             self._run_tick,
             IntervalTrigger(seconds=self._tick_seconds),
             id="tick",
+            name="delivery tick",
             next_run_time=now,
             coalesce=True,
         )
@@ -95,6 +110,7 @@ class Jobs:
             self._fetch,
             IntervalTrigger(minutes=self._fetch_minutes),
             id="fetch",
+            name="fetch the latest lists",
             next_run_time=now,
             coalesce=True,
         )
