@@ -164,13 +164,8 @@ def build_digest(
     topics: Sequence[str] = (),
     skip_sent: bool = True,
 ) -> Digest:
+    """One digest, for callers that build only one (a preview, `/papers today`)."""
     return DigestBuilder(db).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent)
-
-
-def build_catchup(
-    db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], *, size: int, topics: Sequence[str] = ()
-) -> Digest:
-    return DigestBuilder(db).catchup(ref, days, size=size, topics=topics)
 
 
 def _span(days: Sequence[str]) -> str:

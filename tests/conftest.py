@@ -2,13 +2,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
 
+from bot.config import load_settings
+from bot.ingest import import_batch
 from bot.models import ChannelRef, Digest
+from bot.runtime import Bot
+from bot.sources.files import ImportBatch
+from bot.sources.hf import parse_daily
 from storage.db import open_db
 from tests.fakes.hf import FakeHF
+from tests.fakes.slack import FakeSlack
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"
@@ -25,6 +32,64 @@ def fresh_db() -> Iterator[sqlite_utils.Database]:
     db = open_db(memory=True)
     yield db
     db.close()
+
+
+# Every setting that would change which adapters run or how: cleared, so the developer's own environment
+# never leaks into a test.
+PLATFORM_SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "PAPERBOT_SLACK_ADMINS_ONLY",
+    "DISCORD_TOKEN",
+    "DISCORD_SHARDS",
+    "PAPERBOT_DEFAULT_TZ",
+)
+
+
+def bot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **settings: str) -> Path:
+    """A clean environment for the bot: its own database, any free port, no retry waits, Hugging Face
+    unreachable, and no chat platform except what `settings` add. Returns the database path."""
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    for name in PLATFORM_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    db = tmp_path / "bot.db"
+    defaults = {
+        "PAPERBOT_DB": str(db),
+        "PAPERBOT_HTTP_PORT": "0",
+        "PAPERBOT_RETRY_BACKOFF": "0",
+        "HF_API_URL": "http://127.0.0.1:9",  # nothing listens there
+    }
+    for name, value in {**defaults, **settings}.items():
+        monkeypatch.setenv(name, value)
+    return db
+
+
+def seed(db_path: Path, items: list[dict[str, Any]]) -> None:
+    """Store a day's Daily Papers items (HF's JSON shape) in the database file."""
+    db = open_db(db_path)
+    listed = parse_daily(items)
+    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+    db.close()
+
+
+@pytest.fixture
+async def running(env: Path) -> AsyncIterator[Bot]:
+    """The bot as `paperbot run` wires it, started in this event loop; `env` is the test module's fixture."""
+    started = Bot(load_settings(), tick_seconds=3600)
+    await started.start()
+    yield started
+    await started.stop()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

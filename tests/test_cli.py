@@ -10,21 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import shared_data
+from tests.conftest import bot_env, shared_data
 from tests.factories import day_items, hf_item
 from tests.fakes.hf import FakeHF
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-    db = tmp_path / "p.db"
-    monkeypatch.setenv("PAPERBOT_DB", str(db))
-    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "PAPERBOT_DEFAULT_TZ", "SLACK_CLIENT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_API_URL", "http://127.0.0.1:9")  # offline: nothing listens there
-    monkeypatch.setenv("PAPERBOT_RETRY_BACKOFF", "0")
-    return db
+    return bot_env(monkeypatch, tmp_path)
 
 
 def cli(*args: str) -> tuple[int, str, str]:

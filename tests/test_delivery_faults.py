@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from bot.sources.hf import parse_daily
 from bot.status import channel_status
 from storage import channels as channel_store
 from storage import deliveries
-from tests.conftest import RecordingAdapter
+from tests.conftest import RecordingAdapter, bot_env
 from tests.factories import day_items
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
@@ -111,29 +110,16 @@ async def test_a_day_without_papers_is_recorded_not_skipped_silently(
     assert "2026-06-10 empty (No Hugging Face list for 2026-06-10 yet.)" in text
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def bot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, hf: FakeHF) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "PAPERBOT_DB": str(tmp_path / "bot.db"),
-        "HF_API_URL": hf.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "PAPERBOT_HTTP_PORT": "0",
-        "PAPERBOT_RETRY_BACKOFF": "0",
-        "PAPERBOT_HTTP_TIMEOUT": "0.3",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
-        monkeypatch.delenv(name, raising=False)
+def slack_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, hf: FakeHF) -> None:
+    bot_env(
+        monkeypatch,
+        tmp_path,
+        HF_API_URL=hf.url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack.api_url,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        PAPERBOT_HTTP_TIMEOUT="0.3",
+    )
 
 
 def subscribe_channels(db: sqlite_utils.Database, slack: FakeSlack, count: int) -> list[ChannelRef]:
@@ -148,9 +134,10 @@ def subscribe_channels(db: sqlite_utils.Database, slack: FakeSlack, count: int) 
 
 
 async def test_hf_down_at_post_time_then_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, fake_hf: FakeHF
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack, fake_hf: FakeHF
 ) -> None:
-    bot_env(tmp_path, monkeypatch, slack, fake_hf)
+    slack = fake_slack
+    slack_env(tmp_path, monkeypatch, fake_slack, fake_hf)
     bot = Bot(load_settings(), tick_seconds=3600)
     bot.fetch_fresh = timedelta(0)  # ticks here are minutes apart on the schedule's clock, not the wall clock
     refs = subscribe_channels(bot.db, slack, 3)
@@ -171,9 +158,10 @@ async def test_hf_down_at_post_time_then_back(
 
 
 async def test_a_429_storm_loses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, fake_hf: FakeHF
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack, fake_hf: FakeHF
 ) -> None:
-    bot_env(tmp_path, monkeypatch, slack, fake_hf)
+    slack = fake_slack
+    slack_env(tmp_path, monkeypatch, fake_slack, fake_hf)
     fake_hf.days["2026-06-10"] = day_items("2026-06-10", 8)
     bot = Bot(load_settings(), tick_seconds=3600)
     refs = subscribe_channels(bot.db, slack, 6)

@@ -16,13 +16,10 @@ import pytest
 import bot.commands
 from bot.cards import to_card
 from bot.config import ConfigError, load_settings
-from bot.ingest import import_batch
 from bot.models import ChannelRef, Digest, Paper
 from bot.runtime import Bot
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
 from storage import channels as channel_store
-from storage.db import open_db
+from tests.conftest import bot_env, seed
 from tests.factories import hf_item
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord
 from tests.fakes.hf import FakeHF
@@ -49,33 +46,16 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, discord_fake: FakeDiscord, fake_hf: FakeHF) -> Path:
-    monkeypatch.chdir(tmp_path)
-    db_path = tmp_path / "bot.db"
-    for name, value in {
-        "PAPERBOT_DB": str(db_path),
-        "HF_API_URL": fake_hf.url,
-        "DISCORD_TOKEN": BOT_TOKEN,
-        "DISCORD_API_BASE": discord_fake.api_base,
-        "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
-        "PAPERBOT_HTTP_PORT": "0",
-        "PAPERBOT_RETRY_BACKOFF": "0",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    db = open_db(db_path)
-    listed = parse_daily(PAPERS)
-    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
-    db.close()
+    db_path = bot_env(
+        monkeypatch,
+        tmp_path,
+        HF_API_URL=fake_hf.url,
+        DISCORD_TOKEN=BOT_TOKEN,
+        DISCORD_API_BASE=discord_fake.api_base,
+        DISCORD_GATEWAY_URL=discord_fake.gateway_url,
+    )
+    seed(db_path, PAPERS)
     return db_path
-
-
-@pytest.fixture
-async def running(env: Path) -> AsyncIterator[Bot]:
-    bot_ = Bot(load_settings(), tick_seconds=3600)
-    await bot_.start()
-    yield bot_
-    await bot_.stop()
 
 
 def response_text(interaction: Any) -> str:

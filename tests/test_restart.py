@@ -10,12 +10,10 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.ingest import import_batch
 from bot.models import ChannelRef
@@ -29,14 +27,6 @@ from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 CHANNELS = 50
 TRIALS = 20
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def prepare(db_path: Path, slack: FakeSlack, today: str) -> None:
@@ -104,8 +94,9 @@ async def wait_until(predicate: object, timeout: float) -> bool:
 
 
 async def test_sigkill_during_fan_out_never_duplicates_or_loses(
-    tmp_path: Path, slack: FakeSlack, fake_hf: FakeHF
+    tmp_path: Path, fake_slack: FakeSlack, fake_hf: FakeHF
 ) -> None:
+    slack = fake_slack
     today = datetime.now(UTC).date().isoformat()
     fake_hf.days[today] = day_items(today, 8)
     rng = random.Random(20261126)

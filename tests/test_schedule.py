@@ -16,6 +16,7 @@ from bot.runtime import Bot
 from bot.schedule import Schedule, parse_days, parse_time, parse_zone
 from bot.scheduler import channel_trigger
 from storage.channels import ChannelSettings
+from tests.conftest import bot_env
 
 
 def settings(zone: str, time: str = "09:00", days: str = "weekdays") -> ChannelSettings:
@@ -84,12 +85,7 @@ def test_daily_includes_weekends() -> None:
 async def test_schedule_change_reaches_the_running_scheduler(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PAPERBOT_DB", str(tmp_path / "p.db"))
-    monkeypatch.setenv("PAPERBOT_HTTP_PORT", "0")
-    monkeypatch.setenv("HF_API_URL", "http://127.0.0.1:9")
-    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
-        monkeypatch.delenv(name, raising=False)
+    bot_env(monkeypatch, tmp_path)
     bot = Bot(load_settings(), tick_seconds=3600)
     await bot.start()
     ref = ChannelRef("console", "c")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,11 @@ import bot.commands
 from adapters.slack import render
 from bot.cards import to_card
 from bot.config import ConfigError, load_settings
-from bot.ingest import import_batch
 from bot.models import ChannelRef, Digest, Paper
 from bot.runtime import Bot
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
 from storage import channels as channel_store
 from storage import deliveries
-from storage.db import open_db
+from tests.conftest import bot_env, seed
 from tests.factories import hf_item
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, AckTimeout, FakeSlack
@@ -41,48 +37,24 @@ PAPERS = [
 ]
 
 
-def seed(db_path: Path, items: list[dict[str, Any]]) -> None:
-    db = open_db(db_path)
-    listed = parse_daily(items)
-    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
-    db.close()
-
-
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    server.add_channel("C1")
-    yield server
-    await server.stop()
+def slack(fake_slack: FakeSlack) -> FakeSlack:
+    fake_slack.add_channel("C1")
+    return fake_slack
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlack, fake_hf: FakeHF) -> Path:
-    monkeypatch.chdir(tmp_path)
-    db_path = tmp_path / "bot.db"
-    for name, value in {
-        "PAPERBOT_DB": str(db_path),
-        "HF_API_URL": fake_hf.url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_API_URL": slack.api_url,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "PAPERBOT_HTTP_PORT": "0",
-        "PAPERBOT_RETRY_BACKOFF": "0",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    db_path = bot_env(
+        monkeypatch,
+        tmp_path,
+        HF_API_URL=fake_hf.url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack.api_url,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+    )
     seed(db_path, PAPERS)
     return db_path
-
-
-@pytest.fixture
-async def running(env: Path) -> AsyncIterator[Bot]:
-    bot_ = Bot(load_settings(), tick_seconds=3600)
-    await bot_.start()
-    yield bot_
-    await bot_.stop()
 
 
 def bot_url(running: Bot) -> str:

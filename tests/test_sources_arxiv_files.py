@@ -13,6 +13,7 @@ from bot.sources.files import FileImportError, load_file
 from bot.sources.hf import BadResponse
 from tests.conftest import shared_data
 from tests.factories import day_items
+from tests.fakes.server import serve
 
 NEW_LAYOUT = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"
@@ -69,12 +70,8 @@ async def test_arxiv_client_spaces_requests() -> None:
 
     app = web.Application()
     app.router.add_get("/api/query", query)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    client = ArxivClient(f"http://127.0.0.1:{port}/api/query", min_interval=0.3)
+    runner, url = await serve(app)
+    client = ArxivClient(f"{url}/api/query", min_interval=0.3)
     try:
         results = await asyncio.gather(client.by_ids(["2606.12345v3"]), client.newest("cs.LG", 5))
     finally:

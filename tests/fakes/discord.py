@@ -20,6 +20,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.server import serve
+
 BOT_TOKEN = "discord-test-token"
 APP_ID = "1100000000000000001"
 BOT_ID = "1100000000000000002"
@@ -506,12 +508,7 @@ class FakeDiscord:
         app.router.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/gateway/", self._gateway)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self.url
 
     async def stop(self) -> None:
