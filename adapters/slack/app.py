@@ -34,6 +34,16 @@ from bot.service import Core
 
 logger = logging.getLogger(__name__)
 
+class _NoTokenNotice(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our client (which
+    # carries the same token, plus SLACK_API_URL and retry handlers) takes precedence: expected here.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_logger = logging.getLogger(f"{__name__}.bolt")
+_bolt_logger.addFilter(_NoTokenNotice())
+
 ACK_BUDGET = 2.0  # seconds of the 3 s Slack allows, leaving room for the network
 EVENT_TYPE = "paperbot_digest"
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "access_denied", "restricted_action"}
@@ -111,7 +121,7 @@ class SlackAdapter:
             signing_secret=signing_secret or "unused-in-socket-mode",
             request_verification_enabled=not self.socket_mode,
             oauth_settings=oauth.settings(self.installations) if oauth and self.installations else None,
-            logger=logger,
+            logger=_bolt_logger,
         )
         self._socket = AsyncSocketModeHandler(self.app, app_token) if app_token else None
         self.bot_user: str | None = None
