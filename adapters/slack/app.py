@@ -34,6 +34,7 @@ from bot.service import Core
 
 logger = logging.getLogger(__name__)
 
+
 class _NoTokenNotice(logging.Filter):
     # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our client (which
     # carries the same token, plus SLACK_API_URL and retry handlers) takes precedence: expected here.
