@@ -1,5 +1,6 @@
-"""Restart safety as a process test: `paperbot run` against the local Slack, SIGKILLed at random points
-of a 50-channel fan-out, restarted, and every channel counted: no duplicates, nothing missing."""
+"""Restart safety as a process test: `paperbot run` against the local Slack and Discord, SIGKILLed at random
+points of a 50-channel fan-out (30 Slack, 20 Discord), restarted, and every channel counted: no
+duplicates, nothing missing."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.ingest import import_batch
 from bot.models import ChannelRef
@@ -22,14 +25,30 @@ from bot.sources.hf import parse_daily
 from storage import channels as channel_store
 from storage.db import open_db
 from tests.factories import day_items
+from tests.fakes.discord import BOT_TOKEN as DISCORD_TOKEN
+from tests.fakes.discord import GUILD_ID, FakeDiscord
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
-CHANNELS = 50
+SLACK_CHANNELS = 30
+DISCORD_CHANNELS = 20
+CHANNELS = SLACK_CHANNELS + DISCORD_CHANNELS
 TRIALS = 20
 
 
-def prepare(db_path: Path, slack: FakeSlack, today: str) -> None:
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def discord_id(n: int) -> str:
+    return str(2_000_000_000_000_000_100 + n)
+
+
+def prepare(db_path: Path, slack: FakeSlack, discord: FakeDiscord, today: str) -> None:
     """50 subscribed channels whose post time passed half an hour ago, and today's list."""
     now = datetime.now(UTC)
     post = now - timedelta(minutes=30)
@@ -37,9 +56,14 @@ def prepare(db_path: Path, slack: FakeSlack, today: str) -> None:
     db = open_db(db_path)
     listed = parse_daily(day_items(today, 8))
     import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
-    for n in range(CHANNELS):
+    refs = []
+    for n in range(SLACK_CHANNELS):
         slack.add_channel(f"C{n}")
-        ref = ChannelRef("slack", f"C{n}", "T1")
+        refs.append(ChannelRef("slack", f"C{n}", "T1"))
+    for n in range(DISCORD_CHANNELS):
+        discord.channels[discord_id(n)] = []
+        refs.append(ChannelRef("discord", discord_id(n), GUILD_ID))
+    for ref in refs:
         channel_store.ensure_channel(db, ref, post_time=post_time, timezone="UTC", days="daily", size=3)
     # created today at midnight: no earlier day is owed, so today's digest is the only one
     db.execute("UPDATE channels SET created_at = ?", [f"{today}T00:00:00.000Z"])
@@ -80,8 +104,14 @@ async def healthy(port: int, timeout: float = 30) -> bool:
     return False
 
 
-def posted(slack: FakeSlack) -> int:
-    return sum(len(c.messages) for c in slack.channels.values())
+def per_channel(slack: FakeSlack, discord: FakeDiscord) -> dict[str, int]:
+    counts = {f"slack:{cid}": len(c.messages) for cid, c in slack.channels.items()}
+    counts.update({f"discord:{cid}": len(messages) for cid, messages in discord.channels.items()})
+    return counts
+
+
+def posted(slack: FakeSlack, discord: FakeDiscord) -> int:
+    return sum(per_channel(slack, discord).values())
 
 
 async def wait_until(predicate: object, timeout: float) -> bool:
@@ -94,20 +124,19 @@ async def wait_until(predicate: object, timeout: float) -> bool:
 
 
 async def test_sigkill_during_fan_out_never_duplicates_or_loses(
-    tmp_path: Path, fake_slack: FakeSlack, fake_hf: FakeHF
+    tmp_path: Path, fake_slack: FakeSlack, discord_fake: FakeDiscord, fake_hf: FakeHF
 ) -> None:
-    slack = fake_slack
+    slack, discord = fake_slack, discord_fake
     today = datetime.now(UTC).date().isoformat()
     fake_hf.days[today] = day_items(today, 8)
     rng = random.Random(20261126)
     kill_points = sorted(rng.sample(range(CHANNELS), TRIALS))
     killed_mid_fan_out = 0
     for trial, kill_after in enumerate(kill_points):
-        for channel in slack.channels.values():
-            channel.messages.clear()
         slack.channels.clear()
+        discord.channels.clear()
         db_path = tmp_path / f"trial{trial}.db"
-        prepare(db_path, slack, today)
+        prepare(db_path, slack, discord, today)
         env = {
             **os.environ,
             "PAPERBOT_DB": str(db_path),
@@ -115,31 +144,38 @@ async def test_sigkill_during_fan_out_never_duplicates_or_loses(
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": slack.api_url,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "DISCORD_TOKEN": DISCORD_TOKEN,
+            "DISCORD_API_BASE": discord.api_base,
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
             "PAPERBOT_HTTP_PORT": "0",
             "PAPERBOT_LOG_LEVEL": "WARNING",
         }
-        for name in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+        for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DISCORD_SHARDS"):
             env.pop(name, None)
         proc = await spawn(env)
-        reached = await wait_until(lambda k=kill_after: posted(slack) >= k, 30)  # type: ignore[misc]
+        reached = await wait_until(lambda k=kill_after: posted(slack, discord) >= k, 30)  # type: ignore[misc]
         assert reached, f"trial {trial}: the bot never reached {kill_after} posts"
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
-        killed_mid_fan_out += posted(slack) < CHANNELS
+        killed_mid_fan_out += posted(slack, discord) < CHANNELS
 
         port = free_port()
         restarted = await spawn({**env, "PAPERBOT_HTTP_PORT": str(port)})
-        done = await wait_until(lambda: posted(slack) >= CHANNELS, 30)
+        done = await wait_until(lambda: posted(slack, discord) >= CHANNELS, 30)
         assert await healthy(port), f"trial {trial}: the restarted bot never became healthy"
         await asyncio.sleep(0.3)  # room for a duplicate to show up, if the bot were to send one
         restarted.send_signal(signal.SIGTERM)
         _, stderr = await restarted.communicate()
         assert restarted.returncode == 0, stderr.decode()[-2000:]
         assert done, (
-            f"trial {trial} (killed after {kill_after}): only {posted(slack)} of {CHANNELS} channels served"
+            f"trial {trial} (killed after {kill_after}): only {posted(slack, discord)} of {CHANNELS} channels served"
         )
-        per_channel = {cid: len(c.messages) for cid, c in slack.channels.items()}
-        assert set(per_channel.values()) == {1}, f"trial {trial} (killed after {kill_after}): {per_channel}"
+        counts = per_channel(slack, discord)
+        assert len(counts) == CHANNELS and set(counts.values()) == {1}, (
+            f"trial {trial} (killed after {kill_after}): {counts}"
+        )
         keys = {c.messages[0]["metadata"]["event_payload"]["key"] for c in slack.channels.values()}
-        assert keys == {f"paperbot:slack:C{n}:{today}" for n in range(CHANNELS)}
+        assert keys == {f"paperbot:slack:C{n}:{today}" for n in range(SLACK_CHANNELS)}
+        footers = {messages[0]["embeds"][-1]["footer"]["text"] for messages in discord.channels.values()}
+        assert all(f.endswith(f"digest {today}") for f in footers)
     assert killed_mid_fan_out >= TRIALS // 2  # the kills really landed inside the fan-out
