@@ -313,3 +313,19 @@ async def test_multi_workspace_install_keeps_workspaces_apart(
         assert "Sparse Mixture" not in body
     finally:
         await bot_.stop()
+
+
+def test_a_full_search_reply_stays_within_block_kit_limits() -> None:
+    from bot.models import Reply
+    from tests.fakes.slack import block_errors
+
+    long = "<!here> & " * 400
+    cards = tuple(to_card(Paper(f"2606.{n:05d}", long, long, (long,))) for n in range(render.MAX_CARDS))
+    reply = Reply("r", digest=Digest(long, DAY, cards, long, note=long), query=long, more=True)
+    payload = render.reply_payload(reply)
+    assert len(payload["blocks"]) <= 50 and block_errors(payload["blocks"]) == []
+    assert len(payload["text"]) <= render.FALLBACK_MAX
+    shown = [b for b in payload["blocks"] if b["type"] != "actions"]  # button values are never displayed
+    assert "<!here>" not in json.dumps(shown) + payload["text"]
+    with pytest.raises(ValueError):
+        render.digest_messages(reply.digest, per_message=render.MAX_CARDS + 1)  # type: ignore[arg-type]

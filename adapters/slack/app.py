@@ -244,7 +244,7 @@ class SlackAdapter:
             return
         channel = str((body.get("channel") or {}).get("id", ""))
         sharer = str((body.get("user") or {}).get("name") or "someone")
-        (message, *_) = render.digest_messages(reply.digest, per_message=render.MAX_BLOCKS)
+        (message, *_) = render.digest_messages(reply.digest, per_message=render.MAX_CARDS)
         text = f"{render.escape(sharer)} shared: {message['text']}"
         try:
             await client.chat_postMessage(

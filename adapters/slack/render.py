@@ -30,6 +30,8 @@ BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 CONTEXT_TEXT_MAX = 2000
 FALLBACK_MAX = 3000
+# Each card is a section, a context and a divider; a header, a note and a footer frame the message.
+MAX_CARDS = (MAX_BLOCKS - 3) // 3
 
 ACTION_MORE_LIKE = "paperbot_more_like"
 ACTION_NEXT = "paperbot_next"
@@ -75,11 +77,13 @@ def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> li
 
 
 def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=clip(text, HEADER_MAX))
+    return HeaderBlock(text=clip(escape(text), HEADER_MAX))
 
 
 def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, Any]]:
     """A digest as one or more messages (`text` fallback + `blocks`), each within MAX_BLOCKS."""
+    if not 1 <= per_message <= MAX_CARDS:
+        raise ValueError(f"per_message must be 1..{MAX_CARDS}")
     cards = list(digest.cards)
     chunks = [cards[i : i + per_message] for i in range(0, len(cards), per_message)] or [[]]
     messages = []
@@ -96,13 +100,10 @@ def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, 
             blocks.append(DividerBlock())
         if part == len(chunks) - 1 and digest.footer:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.footer), 2000))]))
-        assert len(blocks) <= MAX_BLOCKS
-        fallback = digest.title if part == 0 else f"{digest.title} (continued)"
-        if part == 0 and not chunk and digest.note:
-            fallback += f": {digest.note}"
-        messages.append(
-            {"text": clip(escape(fallback), FALLBACK_MAX), "blocks": [b.to_dict() for b in blocks]}
-        )
+        # The plain-text version is what notifications and screen readers show.
+        fallback = digest.fallback_text() if part == 0 else f"{digest.title} (continued)"
+        message_blocks = [b.to_dict() for b in blocks]
+        messages.append({"text": clip(escape(fallback), FALLBACK_MAX), "blocks": message_blocks})
     return messages
 
 
@@ -116,7 +117,7 @@ def reply_payload(reply: Reply) -> dict[str, Any]:
     if reply.digest is None:
         text = clip(_KIND_ICON[reply.kind] + escape(reply.text), FALLBACK_MAX)
         return {"response_type": response_type, "text": text}
-    message = digest_messages(reply.digest, per_message=MAX_BLOCKS)[0]
+    message = digest_messages(reply.digest, per_message=MAX_CARDS)[0]
     blocks = message["blocks"]
     buttons = []
     if reply.query is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -214,9 +213,3 @@ class HFClient:
 def _key(item: dict[str, Any]) -> str:
     paper = item.get("paper")
     return str(paper.get("id")) if isinstance(paper, dict) else repr(item)[:80]
-
-
-def days_between(start: date, end: date) -> Sequence[date]:
-    from datetime import timedelta
-
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
