@@ -44,7 +44,7 @@ def render_digest(digest: Digest) -> Panel:
         parts.append(Text(digest.note + "\n", style="yellow"))
     if not digest.cards:
         parts.append(Text("No papers.", style="dim"))
-    for number, card in enumerate(digest.cards, 1):
+    for number, card in enumerate(digest.cards, digest.first):
         if number > 1:
             parts.append(Text(""))
         parts.append(card_text(number, card))

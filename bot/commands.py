@@ -112,7 +112,7 @@ def search_reply(ctx: Context, text: str, offset: int = 0, limit: int = PAGE) ->
     notes = [f"“{w}” → “{c}”" for w, c in result.corrections.items()]
     note = f"Did you mean: {', '.join(notes)}" if notes else ""
     shown = f"{offset + 1}-{offset + len(cards)}"
-    digest = Digest(f"Papers for “{text.strip()[:80]}” ({shown})", "", cards, note=note)
+    digest = Digest(f"Papers for “{text.strip()[:80]}” ({shown})", "", cards, note=note, first=offset + 1)
     more = result.total > offset + len(cards)
     return Reply(digest.title, digest=digest, query=text.strip(), offset=offset, more=more)
 

@@ -99,13 +99,14 @@ class Digest:
     cards: tuple[PaperCard, ...]
     footer: str = ""
     note: str = ""  # e.g. "nothing matched your topics today, showing the top trending"
+    first: int = 1  # the number of the first card (a second page of results starts at 6)
 
     def fallback_text(self) -> str:
         """Numbered plain text: the notification preview and the version for clients without rich layout."""
         lines = [self.title]
         if self.note:
             lines.append(self.note)
-        for number, card in enumerate(self.cards, 1):
+        for number, card in enumerate(self.cards, self.first):
             line = f"{number}. {card.title} ({card.url})"
             if card.matched_topics:
                 line += f" [{', '.join(card.matched_topics)}]"

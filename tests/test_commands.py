@@ -132,3 +132,11 @@ def test_search_pages(ctx: Context) -> None:
     assert first.digest is not None and len(first.digest.cards) == 5 and first.more and first.next_offset == 5
     empty = handle(ctx, Command(REF, "U1", "zzzzzz qqqqq"))
     assert empty.kind == ReplyKind.WARNING and "No papers found" in empty.text
+
+
+def test_second_page_numbers_continue(ctx: Context) -> None:
+    from bot.commands import search_reply
+
+    second = search_reply(ctx, "models", offset=5)
+    assert second.digest is not None and second.digest.first == 6
+    assert second.digest.fallback_text().splitlines()[1].startswith("6. ")

@@ -63,7 +63,7 @@ def _view(reply: Reply) -> discord.ui.View | None:
     if reply.digest is None or not reply.digest.cards:
         return None
     view = discord.ui.View(timeout=None)
-    for number, card in enumerate(reply.digest.cards[:10], 1):
+    for number, card in enumerate(reply.digest.cards[:10], reply.digest.first):
         view.add_item(MoreLike(card.arxiv_id, number))
     if reply.query is not None:
         if reply.more:

@@ -96,7 +96,7 @@ def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, 
                     ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.note), 2000))])
                 )
         for offset, card in enumerate(chunk):
-            blocks.extend(card_blocks(part * per_message + offset + 1, card))
+            blocks.extend(card_blocks(digest.first + part * per_message + offset, card))
             blocks.append(DividerBlock())
         if part == len(chunks) - 1 and digest.footer:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.footer), 2000))]))
