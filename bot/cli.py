@@ -22,11 +22,13 @@ from bot.config import ConfigError, Settings
 from bot.delivery import DeliveryReport
 from bot.demo import demo
 from bot.digest import build_digest
-from bot.ingest import import_batch
-from bot.models import ChannelRef, Command, Digest, ReplyKind
+from bot.ingest import import_batch, store_papers
+from bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
 from bot.query import QueryError
 from bot.search import search
+from bot.sources.arxiv import ArxivClient
 from bot.sources.files import FileImportError, load_file
+from bot.sources.hf import SourceError
 from bot.status import channel_status, fetch_line
 from storage import channels as channel_store
 from storage import papers as paper_store
@@ -75,8 +77,15 @@ def import_cmd(
 def fetch(
     day: Annotated[str | None, typer.Option("--date", help="one day (YYYY-MM-DD)")] = None,
     since: Annotated[str | None, typer.Option("--since", help="every day from this one to today")] = None,
+    arxiv: Annotated[
+        str | None,
+        typer.Option("--arxiv", help="instead: the newest papers of an arXiv category, e.g. cs.LG"),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="with --arxiv: how many")] = 100,
 ) -> None:
-    """Fetch Hugging Face daily lists into the database."""
+    """Fetch Hugging Face daily lists (or, with --arxiv, a category's newest papers) into the database."""
+    if arxiv:
+        return fetch_arxiv(arxiv, limit)
     if day and since:
         raise fail("use --date or --since, not both")
     today = datetime.now(UTC).date()
@@ -104,6 +113,26 @@ def fetch(
             out.print(f"{outcome.day}: {outcome.count} papers")
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
+
+
+def fetch_arxiv(category: str, limit: int) -> None:
+    """arXiv as the second source: papers become searchable (they are on no Daily Papers list)."""
+    cfg = settings()
+    db = context(cfg).db
+
+    async def go() -> list[Paper]:
+        client = ArxivClient(cfg.arxiv_api_url, timeout=cfg.http_timeout)
+        try:
+            return await client.newest(category, limit)
+        finally:
+            await client.aclose()
+
+    try:
+        papers = asyncio.run(go())
+    except (ValueError, SourceError) as exc:
+        raise fail(str(exc)) from None
+    store_papers(db, papers)
+    out.print(f"arXiv {category}: {len(papers)} papers")
 
 
 @app.command("search")

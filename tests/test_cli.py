@@ -140,3 +140,32 @@ def test_demo_offline_says_so_quickly(env: Path, monkeypatch: pytest.MonkeyPatch
     code, out, err = cli("demo")
     assert "Could not fetch from Hugging Face" in err
     assert code == 0 and "built-in sample" in err and "/papers moe" in out
+
+
+async def test_fetch_an_arxiv_category(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttp import web
+
+    from tests.fakes.server import serve
+    from tests.test_sources_arxiv_files import NEW_LAYOUT
+
+    seen: list[dict[str, str]] = []
+
+    async def query(request: web.Request) -> web.Response:
+        seen.append(dict(request.query))
+        return web.Response(text=NEW_LAYOUT, content_type="application/atom+xml")
+
+    app = web.Application()
+    app.router.add_get("/api/query", query)
+    runner, url = await serve(app)
+    monkeypatch.setenv("ARXIV_API_URL", f"{url}/api/query")
+    try:
+        proc = await _run_cli(["fetch", "--arxiv", "cs.LG", "--limit", "5"], env)
+        assert proc.returncode == 0, proc.stderr
+        assert "arXiv cs.LG: 1 papers" in proc.stdout
+        assert seen[0]["search_query"] == "cat:cs.LG" and seen[0]["max_results"] == "5"
+        found = await _run_cli(["search", "routing experts", "--json"], env)
+        assert json.loads(found.stdout)[0]["id"] == "2606.12345"
+        bad = await _run_cli(["fetch", "--arxiv", "cs.LG) OR (x"], env)
+        assert bad.returncode == 2 and "not an arXiv category" in bad.stderr
+    finally:
+        await runner.cleanup()
