@@ -136,8 +136,10 @@ def missed_days(
     schedule = schedule_of(settings)
     today = schedule.local_day(at)
     start = today - timedelta(days=policy.lookback_days)
-    if settings.created_at:
-        created = datetime.fromisoformat(settings.created_at.replace("Z", "+00:00"))
+    created = (
+        datetime.fromisoformat(settings.created_at.replace("Z", "+00:00")) if settings.created_at else None
+    )
+    if created is not None:
         start = max(start, schedule.local_day(created))
     candidates = []
     for offset in range((today - start).days + 1):
@@ -145,7 +147,7 @@ def missed_days(
         post = schedule.post_instant(day)
         if day.weekday() not in schedule.days or post > at:
             continue
-        if settings.created_at and post < datetime.fromisoformat(settings.created_at.replace("Z", "+00:00")):
+        if created is not None and post < created:
             continue  # the channel did not exist yet at that post time
         if day == today and at - post <= policy.grace:
             continue  # today's digest is still on time
