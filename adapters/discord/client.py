@@ -276,13 +276,14 @@ class DiscordAdapter:
     async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
         assert self.client is not None, "start() first"
         channel = self.client.get_partial_messageable(int(ref.channel))
-        marker = f"digest {key.rsplit(':', 1)[-1]}"
         ids = []
-        for part, message in enumerate(render.digest_messages(digest, marker=marker)):
+        first = 0  # index of the message's first card in the digest
+        for part, message in enumerate(render.digest_messages(digest, marker=_marker(ref, key))):
             view = discord.ui.View(timeout=None)
-            offset = sum(len(m.embeds) for m in render.digest_messages(digest, marker=marker)[:part])
-            for n, card in enumerate(digest.cards[offset : offset + len(message.embeds)], offset + 1):
+            cards = digest.cards[first : first + len(message.embeds)]
+            for n, card in enumerate(cards, digest.first + first):
                 view.add_item(MoreLike(card.arxiv_id, n))
+            first += len(message.embeds)
             try:
                 sent = await channel.send(
                     content=message.content or None,
@@ -298,7 +299,7 @@ class DiscordAdapter:
 
     async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
         assert self.client is not None, "start() first"
-        marker = f"digest {key.rsplit(':', 1)[-1]}"
+        marker = _marker(ref, key)
         channel = self.client.get_partial_messageable(int(ref.channel))
         found = []
         try:
@@ -314,6 +315,12 @@ class DiscordAdapter:
                 raise error from exc
             return None
         return sorted(found, key=int)
+
+
+def _marker(ref: ChannelRef, key: str) -> str:
+    """What a digest's footers end with, so a restarted bot can find it: "digest 2026-06-10" (or the
+    catch-up's "digest catchup:2026-06-10"); the ledger key is "paperbot:discord:<channel>:<day>"."""
+    return "digest " + key.removeprefix(f"paperbot:{ref.key}:")
 
 
 def _translate(exc: discord.HTTPException) -> Exception:
