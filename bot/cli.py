@@ -233,9 +233,18 @@ async def _deliver(cfg: Settings, instant: datetime) -> DeliveryReport:
 
 
 @app.command()
-def status() -> None:
+def status(
+    show_settings: Annotated[
+        bool, typer.Option("--settings", help="also list every setting (secrets masked)")
+    ] = False,
+) -> None:
     """Last fetch, and each channel's next post, last delivery and pause reason."""
-    ctx = context(settings())
+    cfg = settings()
+    ctx = context(cfg)
+    if show_settings:
+        for name, value in cfg.masked().items():
+            out.print(f"{name.upper()}={value}", highlight=False, markup=False)
+        out.print()
     out.print(fetch_line(ctx.db), highlight=False)
     out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False)
     for found in channel_store.list_channels(ctx.db):

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     def masked(self) -> dict[str, str]:
         """Every setting as text with secrets masked, safe to print or log."""
         out: dict[str, str] = {}
-        for name, value in self.model_dump().items():
+        for name, value in self.model_dump(by_alias=True).items():
             if isinstance(value, SecretStr):
                 out[name] = "********" if value.get_secret_value() else ""
             else:

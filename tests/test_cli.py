@@ -169,3 +169,10 @@ async def test_fetch_an_arxiv_category(env: Path, monkeypatch: pytest.MonkeyPatc
         assert bad.returncode == 2 and "not an arXiv category" in bad.stderr
     finally:
         await runner.cleanup()
+
+
+def test_status_lists_settings_with_secrets_masked(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "very-secret-value")
+    code, out, _ = cli("status", "--settings")
+    assert code == 0 and "SLACK_SIGNING_SECRET=********" in out
+    assert "very-secret-value" not in out and "PAPERBOT_DB=" in out
