@@ -317,7 +317,7 @@ async def test_multi_workspace_install_keeps_workspaces_apart(
 
 def test_a_full_search_reply_stays_within_block_kit_limits() -> None:
     from bot.models import Reply
-    from tests.fakes.slack import block_errors
+    from tests.fakes.slack_rules import block_errors
 
     long = "<!here> & " * 400
     cards = tuple(to_card(Paper(f"2606.{n:05d}", long, long, (long,))) for n in range(render.MAX_CARDS))

@@ -20,45 +20,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.discord_rules import embed_errors, guild_payload, interaction_payload, message_payload
 from tests.fakes.server import serve
 
 BOT_TOKEN = "discord-test-token"
 APP_ID = "1100000000000000001"
 BOT_ID = "1100000000000000002"
 GUILD_ID = "1200000000000000001"
-MANAGE_CHANNELS = 1 << 4
 FIRST_RESPONSE_DEADLINE = 3.0
 TOKEN_LIFETIME = 15 * 60
-
-
-def embed_errors(embeds: list[dict[str, Any]], content: str = "") -> list[str]:
-    errors = []
-    if len(content) > 2000:
-        errors.append("content > 2000")
-    if len(embeds) > 10:
-        errors.append(f"{len(embeds)} embeds > 10")
-    total = 0
-    for n, embed in enumerate(embeds):
-        title, description = embed.get("title", ""), embed.get("description", "")
-        footer = (embed.get("footer") or {}).get("text", "")
-        author = (embed.get("author") or {}).get("name", "")
-        fields = embed.get("fields", [])
-        if len(title) > 256:
-            errors.append(f"embed {n}: title > 256")
-        if len(description) > 4096:
-            errors.append(f"embed {n}: description > 4096")
-        if len(footer) > 2048:
-            errors.append(f"embed {n}: footer > 2048")
-        if len(fields) > 25:
-            errors.append(f"embed {n}: > 25 fields")
-        for f in fields:
-            if len(f.get("name", "")) > 256 or len(f.get("value", "")) > 1024:
-                errors.append(f"embed {n}: field too long")
-        total += len(title) + len(description) + len(footer) + len(author)
-        total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in fields)
-    if total > 6000:
-        errors.append(f"embeds total {total} > 6000")
-    return errors
 
 
 def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -182,29 +152,8 @@ class FakeDiscord:
         ]
         return reply(self.commands)
 
-    def _message(
-        self, channel_id: str, body: dict[str, Any], author: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        return {
-            "id": self.snowflake(),
-            "type": 0,
-            "channel_id": channel_id,
-            "author": author or self.user(),
-            "content": body.get("content") or "",
-            "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [],
-            "nonce": body.get("nonce"),
-            "flags": body.get("flags", 0),
-            "allowed_mentions": body.get("allowed_mentions"),
-            "timestamp": "2026-06-10T09:00:00.000000+00:00",
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "pinned": False,
-        }
+    def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return message_payload(self.snowflake(), channel_id, body, self.user())
 
     async def _create_message(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
@@ -317,7 +266,7 @@ class FakeDiscord:
                 if data["d"].get("shard"):
                     ready["shard"] = data["d"]["shard"]
                 await self._dispatch(ws, "READY", ready)
-                await self._dispatch(ws, "GUILD_CREATE", self._guild())
+                await self._dispatch(ws, "GUILD_CREATE", guild_payload(GUILD_ID, list(self.channels)))
                 self.connected.set()
             elif op == 6:
                 if data["d"].get("session_id") != self._session:
@@ -343,45 +292,6 @@ class FakeDiscord:
             "relationships": [],
         }
 
-    def _guild(self) -> dict[str, Any]:
-        everyone = {
-            "id": GUILD_ID,
-            "name": "@everyone",
-            "permissions": str((1 << 10) | (1 << 11)),
-            "position": 0,
-            "color": 0,
-            "hoist": False,
-            "managed": False,
-            "mentionable": False,
-            "flags": 0,
-        }
-        channels = [
-            {"id": cid, "type": 0, "name": f"papers-{n}", "position": n, "permission_overwrites": []}
-            for n, cid in enumerate(self.channels)
-        ]
-        return {
-            "id": GUILD_ID,
-            "name": "Reading group",
-            "owner_id": "1000000000000000001",
-            "unavailable": False,
-            "member_count": 2,
-            "large": False,
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "roles": [everyone],
-            "channels": channels,
-            "members": [],
-            "threads": [],
-            "emojis": [],
-            "stickers": [],
-            "features": [],
-            "voice_states": [],
-            "presences": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "premium_tier": 0,
-            "preferred_locale": "en-US",
-        }
-
     async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         self._seq += 1
         await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
@@ -395,48 +305,8 @@ class FakeDiscord:
     # -- what users do -------------------------------------------------------------------------------------
 
     def _base(self, kind: int, channel_id: str, user_id: str, manage: bool) -> dict[str, Any]:
-        permissions = str(MANAGE_CHANNELS if manage else (1 << 10) | (1 << 11))  # view + send, or manage
-        iid = self.snowflake()
-        return {
-            "id": iid,
-            "application_id": APP_ID,
-            "type": kind,
-            "token": f"tok-{iid}",
-            "version": 1,
-            "guild_id": GUILD_ID,
-            "channel_id": channel_id,
-            "channel": {
-                "id": channel_id,
-                "type": 0,
-                "guild_id": GUILD_ID,
-                "name": "papers",
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-                "rate_limit_per_user": 0,
-                "topic": None,
-                "last_message_id": None,
-                "flags": 0,
-                "permissions": permissions,
-            },
-            "member": {
-                "user": self.user(user_id, "ada", bot=False),
-                "roles": [],
-                "joined_at": "2026-01-01T00:00:00+00:00",
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-                "permissions": permissions,
-            },
-            "app_permissions": "2048",
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": GUILD_ID},
-            "context": 0,
-            "attachment_size_limit": 8388608,
-        }
+        user = self.user(user_id, "ada", bot=False)
+        return interaction_payload(self.snowflake(), APP_ID, GUILD_ID, kind, channel_id, user, manage)
 
     async def _send(self, payload: dict[str, Any]) -> Interaction:
         await asyncio.wait_for(self.connected.wait(), 10)

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.server import serve
+from tests.fakes.slack_rules import PING, block_errors
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -30,7 +30,6 @@ SIGNING_SECRET = "test-signing-secret"
 CLIENT_ID = "111.222"
 CLIENT_SECRET = "test-client-secret"
 ACK_DEADLINE = 3.0
-PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+")
 
 
 class AckTimeout(AssertionError):
@@ -46,55 +45,6 @@ class Channel:
     messages: list[dict[str, Any]] = field(default_factory=list)
     bucket: float = 5.0
     refilled: float = field(default_factory=time.monotonic)
-
-
-def _text_len(obj: Any) -> int:
-    return len(obj.get("text", "")) if isinstance(obj, dict) else 0
-
-
-def block_errors(blocks: Any) -> list[str]:
-    """What real Slack would call invalid_blocks, as readable reasons."""
-    if not isinstance(blocks, list):
-        return ["blocks is not a list"]
-    errors = []
-    if len(blocks) > 50:
-        errors.append(f"{len(blocks)} blocks > 50")
-    for n, block in enumerate(blocks):
-        kind = block.get("type")
-        if kind == "header":
-            if block.get("text", {}).get("type") != "plain_text" or _text_len(block.get("text")) > 150:
-                errors.append(f"block {n}: header must be plain_text <= 150")
-        elif kind == "section":
-            if _text_len(block.get("text")) > 3000:
-                errors.append(f"block {n}: section text > 3000")
-            accessory = block.get("accessory")
-            if accessory:
-                errors.extend(_button_errors(accessory, n))
-        elif kind == "context":
-            elements = block.get("elements", [])
-            if not 1 <= len(elements) <= 10 or any(_text_len(e) > 3000 for e in elements):
-                errors.append(f"block {n}: context elements")
-        elif kind == "actions":
-            elements = block.get("elements", [])
-            if not 1 <= len(elements) <= 25:
-                errors.append(f"block {n}: actions elements")
-            for element in elements:
-                errors.extend(_button_errors(element, n))
-        elif kind != "divider":
-            errors.append(f"block {n}: unknown type {kind!r}")
-    return errors
-
-
-def _button_errors(element: dict[str, Any], n: int) -> list[str]:
-    out = []
-    if element.get("type") == "button":
-        if _text_len(element.get("text")) > 75:
-            out.append(f"block {n}: button text > 75")
-        if len(element.get("value", "")) > 2000:
-            out.append(f"block {n}: button value > 2000")
-        if len(element.get("action_id", "")) > 255:
-            out.append(f"block {n}: action_id > 255")
-    return out
 
 
 @dataclass

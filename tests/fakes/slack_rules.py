@@ -1,0 +1,58 @@
+"""Slack's rules for what a message may contain, as the local Slack enforces them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# What would notify people if it reached Slack unescaped.
+PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+")
+
+
+def _text_len(obj: Any) -> int:
+    return len(obj.get("text", "")) if isinstance(obj, dict) else 0
+
+
+def block_errors(blocks: Any) -> list[str]:
+    """What real Slack would call invalid_blocks, as readable reasons."""
+    if not isinstance(blocks, list):
+        return ["blocks is not a list"]
+    errors = []
+    if len(blocks) > 50:
+        errors.append(f"{len(blocks)} blocks > 50")
+    for n, block in enumerate(blocks):
+        kind = block.get("type")
+        if kind == "header":
+            if block.get("text", {}).get("type") != "plain_text" or _text_len(block.get("text")) > 150:
+                errors.append(f"block {n}: header must be plain_text <= 150")
+        elif kind == "section":
+            if _text_len(block.get("text")) > 3000:
+                errors.append(f"block {n}: section text > 3000")
+            accessory = block.get("accessory")
+            if accessory:
+                errors.extend(_button_errors(accessory, n))
+        elif kind == "context":
+            elements = block.get("elements", [])
+            if not 1 <= len(elements) <= 10 or any(_text_len(e) > 3000 for e in elements):
+                errors.append(f"block {n}: context elements")
+        elif kind == "actions":
+            elements = block.get("elements", [])
+            if not 1 <= len(elements) <= 25:
+                errors.append(f"block {n}: actions elements")
+            for element in elements:
+                errors.extend(_button_errors(element, n))
+        elif kind != "divider":
+            errors.append(f"block {n}: unknown type {kind!r}")
+    return errors
+
+
+def _button_errors(element: dict[str, Any], n: int) -> list[str]:
+    out = []
+    if element.get("type") == "button":
+        if _text_len(element.get("text")) > 75:
+            out.append(f"block {n}: button text > 75")
+        if len(element.get("value", "")) > 2000:
+            out.append(f"block {n}: button value > 2000")
+        if len(element.get("action_id", "")) > 255:
+            out.append(f"block {n}: action_id > 255")
+    return out
