@@ -99,7 +99,6 @@ class Bot:
         self.http_port: int | None = None
         self.core.on_schedule_change = self._schedule_changed
         self.fetch_fresh = FETCH_FRESH
-        self._fetched_this_tick: set[str] = set()
 
     def _schedule_changed(self) -> None:
         # Called from the core's worker thread: hop onto the event loop that owns the scheduler.
@@ -114,11 +113,8 @@ class Bot:
         await fetch_days(self.db, self.client, recent_days(datetime.now(UTC).date(), 1))
 
     async def fetch_day(self, day: str) -> None:
-        """Refresh one day's list before posting it: once per tick, and not again within `fetch_fresh`
-        of a successful fetch (many channels share 09:00)."""
-        if day in self._fetched_this_tick:
-            return
-        self._fetched_this_tick.add(day)
+        """Refresh one day's list before posting it, unless fetched successfully within `fetch_fresh`
+        (deliver_due already shares one call per day among a pass's channels)."""
         last = paper_store.fetched_at(self.db, day)
         if last and datetime.now(UTC) - last < self.fetch_fresh:
             return
@@ -129,7 +125,6 @@ class Bot:
         await self.tick(datetime.now(UTC), only=key)
 
     async def tick(self, now: datetime, only: str | None = None) -> DeliveryReport:
-        self._fetched_this_tick = set()
         try:
             report = await deliver_due(
                 self.db, self.adapters, now, policy=self.policy, fetch=self.fetch_day, only=only

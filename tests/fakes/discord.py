@@ -155,6 +155,14 @@ class FakeDiscord:
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return message_payload(self.snowflake(), channel_id, body, self.user())
 
+    def _invalid(self, message: dict[str, Any]) -> web.Response | None:
+        """400/50035 for a message outside Discord's limits; None when it is fine."""
+        problems = embed_errors(message.get("embeds") or [], message.get("content") or "")
+        if not problems:
+            return None
+        self.rejected.append(problems)
+        return reply({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+
     async def _create_message(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
         if channel_id in self.forbidden:
@@ -163,10 +171,9 @@ class FakeDiscord:
         if channel_id not in self.channels:
             return reply({"message": "Unknown Channel", "code": 10003}, status=404)
         body = await request.json()
-        problems = embed_errors(body.get("embeds") or [], body.get("content") or "")
-        if problems:
-            self.rejected.append(problems)
-            return reply({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+        invalid = self._invalid(body)
+        if invalid is not None:
+            return invalid
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             for existing in self.channels[channel_id]:
@@ -194,10 +201,9 @@ class FakeDiscord:
             return reply({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
         body = await request.json()
         data = body.get("data") or {}
-        problems = embed_errors(data.get("embeds") or [], data.get("content") or "")
-        if problems:
-            self.rejected.append(problems)
-            return reply({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+        invalid = self._invalid(data)
+        if invalid is not None:
+            return invalid
         interaction.responses.append(body)
         interaction.answered.set()
         ephemeral = bool((data.get("flags") or 0) & 64)
@@ -235,10 +241,9 @@ class FakeDiscord:
         if interaction is None:
             return reply({"message": "Unknown Webhook", "code": 10015}, status=404)
         body = await request.json()
-        problems = embed_errors(body.get("embeds") or [], body.get("content") or "")
-        if problems:
-            self.rejected.append(problems)
-            return reply({"message": "Invalid Form Body", "code": 50035, "errors": problems}, status=400)
+        invalid = self._invalid(body)
+        if invalid is not None:
+            return invalid
         interaction.followups.append(body)
         return reply(self._message(interaction.payload.get("channel_id", ""), body))
 
