@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from bot.models import ChannelRef, Digest
+from paperbot.bot.models import ChannelRef, Digest
 
 
 class ChannelUnavailable(Exception):

@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.models import ChannelRef, Digest, PaperCard, Reply, ReplyKind
+from paperbot.bot.models import ChannelRef, Digest, PaperCard, Reply, ReplyKind
 
 _STYLE = {
     ReplyKind.INFO: "cyan",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.base import ChatAdapter
-from adapters.console import ConsoleAdapter
-from bot.config import ConfigError, Settings
-from bot.service import Core
+from paperbot.adapters.base import ChatAdapter
+from paperbot.adapters.console import ConsoleAdapter
+from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.service import Core
 
 
 def build_adapters(settings: Settings, core: Core | None) -> dict[str, ChatAdapter]:
@@ -14,7 +14,7 @@ def build_adapters(settings: Settings, core: Core | None) -> dict[str, ChatAdapt
     if settings.slack_bot_token or multi_workspace:
         if core is None:
             raise ConfigError("the Slack adapter needs the running bot (`paperbot run`)")
-        from adapters.slack.app import OAuthConfig, SlackAdapter, SlackConfigError
+        from paperbot.adapters.slack.app import OAuthConfig, SlackAdapter, SlackConfigError
 
         oauth = None
         if multi_workspace and settings.slack_client_secret:
@@ -42,7 +42,7 @@ def build_adapters(settings: Settings, core: Core | None) -> dict[str, ChatAdapt
     if settings.discord_token:
         if core is None:
             raise ConfigError("the Discord adapter needs the running bot (`paperbot run`)")
-        from adapters.discord.client import DiscordAdapter
+        from paperbot.adapters.discord.client import DiscordAdapter
 
         adapters["discord"] = DiscordAdapter(
             core,

@@ -30,7 +30,9 @@ def corpus_db(size: int) -> Path:
     source = corpus.ensure(size)
     print(f"importing {size:,} papers -> {path}", file=sys.stderr)
     env = {**os.environ, "PAPERBOT_DB": str(path)}
-    subprocess.run([sys.executable, "-m", "bot", "import", str(source)], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "paperbot.bot", "import", str(source)], env=env, check=True, cwd=ROOT
+    )
     return path
 
 

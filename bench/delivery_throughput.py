@@ -21,13 +21,13 @@ from pathlib import Path
 
 from _common import table, write_results
 
-from bot.config import load_settings
-from bot.ingest import import_batch
-from bot.models import ChannelRef
-from bot.runtime import Bot
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
-from storage import channels as channel_store
+from paperbot.bot.config import load_settings
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef
+from paperbot.bot.runtime import Bot
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import parse_daily
+from paperbot.storage import channels as channel_store
 from tests.factories import day_items
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 

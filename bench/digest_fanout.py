@@ -18,11 +18,11 @@ import time
 from _common import table, write_results
 from corpus import TOPICS, papers
 
-from bot.digest import DigestBuilder
-from bot.ingest import import_batch
-from bot.models import ChannelRef, ListedPaper, Paper
-from bot.sources.files import ImportBatch
-from storage.db import open_db
+from paperbot.bot.digest import DigestBuilder
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef, ListedPaper, Paper
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.storage.db import open_db
 
 DAY = "2026-06-10"
 

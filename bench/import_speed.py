@@ -27,7 +27,7 @@ from corpus import ensure
 def run_import(source: Path, db: Path) -> float:
     env = {**os.environ, "PAPERBOT_DB": str(db)}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "import", str(source)], env=env, check=True, cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "paperbot.bot", "import", str(source)], env=env, check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)  # fmt: skip
     return time.perf_counter() - start
 

@@ -66,7 +66,9 @@ async def measure(db: Path, searches: int) -> dict[str, int]:
         "HF_API_URL": "http://127.0.0.1:9",
         "PAPERBOT_LOG_LEVEL": "WARNING",
     }
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env, cwd=ROOT)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "paperbot.bot", "run", env=env, cwd=ROOT
+    )
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as session:
         for _ in range(600):

@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import search as search_mod  # noqa: E402
-from bot.ingest import import_batch  # noqa: E402
-from bot.sources.files import load_file  # noqa: E402
-from storage.db import open_db  # noqa: E402
+from paperbot.bot import search as search_mod  # noqa: E402
+from paperbot.bot.ingest import import_batch  # noqa: E402
+from paperbot.bot.sources.files import load_file  # noqa: E402
+from paperbot.storage.db import open_db  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

@@ -16,8 +16,8 @@ import time
 from _common import SIZES, corpus_db, percentile, table, write_results
 from corpus import TOPICS
 
-from bot.search import search
-from storage.db import open_db
+from paperbot.bot.search import search
+from paperbot.storage.db import open_db
 
 EXTRA = [
     "ka", "mi", "zen", "lona", "quva", "to bel", "fisel mitrava", '"key value cache"', "moe -survey",

@@ -1,3 +1,3 @@
-from bot.cli import main
+from paperbot.bot.cli import main
 
 main()

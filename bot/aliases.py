@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
-from bot.models import Paper
-from storage import aliases as alias_store
+from paperbot.bot.models import Paper
+from paperbot.storage import aliases as alias_store
 
 # Widely used ML acronyms, so a fresh database already understands them before it has mined any.
 SEED_ALIASES: dict[str, tuple[str, ...]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.models import ARXIV_ABS_URL, ARXIV_PDF_URL, HF_PAPER_URL, Paper, PaperCard
+from paperbot.bot.models import ARXIV_ABS_URL, ARXIV_PDF_URL, HF_PAPER_URL, Paper, PaperCard
 
 SUMMARY_CHARS = 300
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")

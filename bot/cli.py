@@ -14,24 +14,24 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from adapters.console import print_reply, render_digest
-from bot import runtime
-from bot.cli_common import context, err, fail, out, parse_day, settings
-from bot.commands import Context, Defaults, handle, search_reply
-from bot.config import ConfigError, Settings
-from bot.delivery import DeliveryReport
-from bot.demo import demo
-from bot.digest import build_digest
-from bot.ingest import import_batch, store_papers
-from bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
-from bot.query import QueryError
-from bot.search import search
-from bot.sources.arxiv import ArxivClient
-from bot.sources.files import FileImportError, load_file
-from bot.sources.hf import SourceError
-from bot.status import channel_status, fetch_line
-from storage import channels as channel_store
-from storage import papers as paper_store
+from paperbot.adapters.console import print_reply, render_digest
+from paperbot.bot import runtime
+from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
+from paperbot.bot.commands import Context, Defaults, handle, search_reply
+from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.delivery import DeliveryReport
+from paperbot.bot.demo import demo
+from paperbot.bot.digest import build_digest
+from paperbot.bot.ingest import import_batch, store_papers
+from paperbot.bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
+from paperbot.bot.query import QueryError
+from paperbot.bot.search import search
+from paperbot.bot.sources.arxiv import ArxivClient
+from paperbot.bot.sources.files import FileImportError, load_file
+from paperbot.bot.sources.hf import SourceError
+from paperbot.bot.status import channel_status, fetch_line
+from paperbot.storage import channels as channel_store
+from paperbot.storage import papers as paper_store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 

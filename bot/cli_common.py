@@ -7,9 +7,9 @@ from datetime import date
 import typer
 from rich.console import Console
 
-from bot import runtime
-from bot.commands import Context
-from bot.config import ConfigError, Settings, load_settings
+from paperbot.bot import runtime
+from paperbot.bot.commands import Context
+from paperbot.bot.config import ConfigError, Settings, load_settings
 
 out = Console()
 err = Console(stderr=True)

@@ -13,15 +13,15 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from bot import schedule as sched
-from bot.cards import to_card
-from bot.digest import build_digest
-from bot.models import Command, Digest, Reply, ReplyKind
-from bot.query import QueryError, parse
-from bot.search import search
-from bot.status import channel_status
-from storage import channels as channel_store
-from storage import papers as paper_store
+from paperbot.bot import schedule as sched
+from paperbot.bot.cards import to_card
+from paperbot.bot.digest import build_digest
+from paperbot.bot.models import Command, Digest, Reply, ReplyKind
+from paperbot.bot.query import QueryError, parse
+from paperbot.bot.search import search
+from paperbot.bot.status import channel_status
+from paperbot.storage import channels as channel_store
+from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 

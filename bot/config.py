@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     @field_validator("default_post_time")
     @classmethod
     def _hh_mm(cls, value: str) -> str:
-        from bot.schedule import parse_time
+        from paperbot.bot.schedule import parse_time
 
         parse_time(value)
         return value

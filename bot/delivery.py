@@ -17,14 +17,14 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
-from adapters.base import AdapterFatal, ChannelUnavailable, ChatAdapter
-from bot.digest import DigestBuilder
-from bot.models import ChannelRef, Digest
-from bot.schedule import Schedule
-from bot.status import schedule_of
-from storage import channels as channel_store
-from storage import deliveries
-from storage import papers as paper_store
+from paperbot.adapters.base import AdapterFatal, ChannelUnavailable, ChatAdapter
+from paperbot.bot.digest import DigestBuilder
+from paperbot.bot.models import ChannelRef, Digest
+from paperbot.bot.schedule import Schedule
+from paperbot.bot.status import schedule_of
+from paperbot.storage import channels as channel_store
+from paperbot.storage import deliveries
+from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 

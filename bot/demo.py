@@ -12,16 +12,16 @@ from typing import Annotated
 import typer
 from rich.rule import Rule
 
-from adapters.console import print_reply, render_digest
-from bot import runtime
-from bot.cli_common import context, err, fail, out, settings
-from bot.commands import Context, search_reply
-from bot.digest import build_digest
-from bot.ingest import import_batch
-from bot.models import ChannelRef
-from bot.sources.files import FileImportError, load_file
-from storage import papers as paper_store
-from storage.db import open_db
+from paperbot.adapters.console import print_reply, render_digest
+from paperbot.bot import runtime
+from paperbot.bot.cli_common import context, err, fail, out, settings
+from paperbot.bot.commands import Context, search_reply
+from paperbot.bot.digest import build_digest
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef
+from paperbot.bot.sources.files import FileImportError, load_file
+from paperbot.storage import papers as paper_store
+from paperbot.storage.db import open_db
 
 DEMO_CHANNEL = ChannelRef("console", "demo")
 SAMPLE = Path(__file__).with_name("sample_papers.jsonl")

@@ -13,13 +13,13 @@ from datetime import date
 
 import sqlite_utils
 
-from bot import ranking
-from bot.cards import to_card
-from bot.models import ChannelRef, Digest, PaperCard
-from bot.query import QueryError
-from bot.search import prepare, rank
-from storage import deliveries
-from storage import papers as paper_store
+from paperbot.bot import ranking
+from paperbot.bot.cards import to_card
+from paperbot.bot.models import ChannelRef, Digest, PaperCard
+from paperbot.bot.query import QueryError
+from paperbot.bot.search import prepare, rank
+from paperbot.storage import deliveries
+from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from datetime import date
 
 import sqlite_utils
 
-from bot import aliases
-from bot.models import ListedPaper, Paper
-from bot.sources.files import ImportBatch
-from bot.sources.hf import HFClient, SourceError
-from storage import papers as paper_store
+from paperbot.bot import aliases
+from paperbot.bot.models import ListedPaper, Paper
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import HFClient, SourceError
+from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 

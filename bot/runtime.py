@@ -13,17 +13,17 @@ from typing import Any
 import sqlite_utils
 from aiohttp import web
 
-from adapters.base import AdapterFatal, ChatAdapter
-from bot.commands import Defaults
-from bot.config import ConfigError, Settings
-from bot.delivery import DeliveryReport, Policy, deliver_due
-from bot.ingest import FetchOutcome, fetch_day
-from bot.scheduler import Jobs
-from bot.service import Core
-from bot.sources.hf import HFClient
-from storage import channels as channel_store
-from storage import papers as paper_store
-from storage.db import open_db
+from paperbot.adapters.base import AdapterFatal, ChatAdapter
+from paperbot.bot.commands import Defaults
+from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.delivery import DeliveryReport, Policy, deliver_due
+from paperbot.bot.ingest import FetchOutcome, fetch_day
+from paperbot.bot.scheduler import Jobs
+from paperbot.bot.service import Core
+from paperbot.bot.sources.hf import HFClient
+from paperbot.storage import channels as channel_store
+from paperbot.storage import papers as paper_store
+from paperbot.storage.db import open_db
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Bot:
     """Everything `paperbot run` starts, in one object so tests can drive the same wiring in-process."""
 
     def __init__(self, settings: Settings, *, tick_seconds: int = 300, fetch_minutes: int = 120) -> None:
-        from adapters.registry import build_adapters
+        from paperbot.adapters.registry import build_adapters
 
         self.settings = settings
         self.db = open_database(settings)

@@ -17,8 +17,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.schedule import DAILY, WEEKDAYS, parse_days, parse_time
-from storage.channels import ChannelSettings
+from paperbot.bot.schedule import DAILY, WEEKDAYS, parse_days, parse_time
+from paperbot.storage.channels import ChannelSettings
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from datetime import date
 
 import sqlite_utils
 
-from bot import ranking
-from bot.aliases import normalize_long
-from bot.models import Paper
-from bot.query import (
+from paperbot.bot import ranking
+from paperbot.bot.aliases import normalize_long
+from paperbot.bot.models import Paper
+from paperbot.bot.query import (
     STOPWORDS,
     Concept,
     ParsedQuery,
@@ -28,8 +28,8 @@ from bot.query import (
     to_fts,
     tokens,
 )
-from storage import aliases as alias_store
-from storage import papers as paper_store
+from paperbot.storage import aliases as alias_store
+from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 

@@ -15,14 +15,14 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from bot.cards import to_card
-from bot.commands import Context, Defaults, handle, search_reply
-from bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
-from bot.query import STOPWORDS, tokens
-from bot.search import search
-from storage import channels as channel_store
-from storage import meta
-from storage import papers as paper_store
+from paperbot.bot.cards import to_card
+from paperbot.bot.commands import Context, Defaults, handle, search_reply
+from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
+from paperbot.bot.query import STOPWORDS, tokens
+from paperbot.bot.search import search
+from paperbot.storage import channels as channel_store
+from paperbot.storage import meta
+from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot import schedule as sched
-from storage import channels as channel_store
-from storage import deliveries
-from storage import papers as paper_store
+from paperbot.bot import schedule as sched
+from paperbot.storage import channels as channel_store
+from paperbot.storage import deliveries
+from paperbot.storage import papers as paper_store
 
 
 def schedule_of(settings: channel_store.ChannelSettings) -> sched.Schedule:

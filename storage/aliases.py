@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from storage import meta
+from paperbot.storage import meta
 
 SEEDED = "aliases_seeded"
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.models import ChannelRef
-from storage.papers import now_iso
+from paperbot.bot.models import ChannelRef
+from paperbot.storage.papers import now_iso
 
 
 @dataclass(frozen=True)

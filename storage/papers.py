@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.models import ListedPaper, Paper
+from paperbot.bot.models import ListedPaper, Paper
 
 # Column weights for bm25(): title, abstract, AI keywords, authors.
 BM25_WEIGHTS = (4.0, 1.0, 2.0, 1.0)

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from bot.config import load_settings
-from bot.ingest import import_batch
-from bot.models import ChannelRef, Digest
-from bot.runtime import Bot
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
-from storage.db import open_db
+from paperbot.bot.config import load_settings
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef, Digest
+from paperbot.bot.runtime import Bot
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import parse_daily
+from paperbot.storage.db import open_db
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import FakeSlack
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from paperbot.bot.cli import app
 from tests.conftest import bot_env, shared_data
 from tests.factories import day_items, hf_item
 from tests.fakes.hf import FakeHF
@@ -125,7 +125,7 @@ async def _run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "paperbot.bot",
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import pytest
 import sqlite_utils
 
-from bot.commands import Context, Defaults, handle
-from bot.ingest import import_batch
-from bot.models import ChannelRef, Command, ReplyKind
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
-from storage import channels as channel_store
+from paperbot.bot.commands import Context, Defaults, handle
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef, Command, ReplyKind
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import parse_daily
+from paperbot.storage import channels as channel_store
 from tests.factories import day_items
 
 REF = ChannelRef("slack", "C1", "T1")
@@ -135,7 +135,7 @@ def test_search_pages(ctx: Context) -> None:
 
 
 def test_second_page_numbers_continue(ctx: Context) -> None:
-    from bot.commands import search_reply
+    from paperbot.bot.commands import search_reply
 
     second = search_reply(ctx, "models", offset=5)
     assert second.digest is not None and second.digest.first == 6

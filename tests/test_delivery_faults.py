@@ -10,16 +10,16 @@ import pytest
 import sqlite_utils
 import time_machine
 
-from bot.config import load_settings
-from bot.delivery import Policy, deliver_due
-from bot.ingest import import_batch
-from bot.models import ChannelRef
-from bot.runtime import Bot
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
-from bot.status import channel_status
-from storage import channels as channel_store
-from storage import deliveries
+from paperbot.bot.config import load_settings
+from paperbot.bot.delivery import Policy, deliver_due
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef
+from paperbot.bot.runtime import Bot
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import parse_daily
+from paperbot.bot.status import channel_status
+from paperbot.storage import channels as channel_store
+from paperbot.storage import deliveries
 from tests.conftest import RecordingAdapter, bot_env
 from tests.factories import day_items
 from tests.fakes.hf import FakeHF

@@ -5,15 +5,15 @@ from datetime import UTC, datetime
 import pytest
 import sqlite_utils
 
-from adapters.base import ChannelUnavailable
-from bot.delivery import deliver_due
-from bot.digest import build_digest
-from bot.ingest import import_batch
-from bot.models import ChannelRef
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
-from storage import channels as channel_store
-from storage import deliveries
+from paperbot.adapters.base import ChannelUnavailable
+from paperbot.bot.delivery import deliver_due
+from paperbot.bot.digest import build_digest
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import parse_daily
+from paperbot.storage import channels as channel_store
+from paperbot.storage import deliveries
 from tests.conftest import RecordingAdapter
 from tests.factories import day_items, hf_item
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-import bot.commands
-from bot.cards import to_card
-from bot.config import ConfigError, load_settings
-from bot.models import ChannelRef, Digest, Paper
-from bot.runtime import Bot
-from storage import channels as channel_store
+import paperbot.bot.commands
+from paperbot.bot.cards import to_card
+from paperbot.bot.config import ConfigError, load_settings
+from paperbot.bot.models import ChannelRef, Digest, Paper
+from paperbot.bot.runtime import Bot
+from paperbot.storage import channels as channel_store
 from tests.conftest import bot_env, seed
 from tests.factories import hf_item
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord
@@ -89,13 +89,13 @@ async def test_search_answers_with_moe_papers(discord_fake: FakeDiscord, running
 async def test_slow_search_defers_then_follows_up(
     discord_fake: FakeDiscord, running: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_search = bot.commands.search
+    real_search = paperbot.bot.commands.search
 
     def slow_search(*args: Any, **kwargs: Any) -> Any:
         time.sleep(2.5)
         return real_search(*args, **kwargs)
 
-    monkeypatch.setattr(bot.commands, "search", slow_search)
+    monkeypatch.setattr(paperbot.bot.commands, "search", slow_search)
     interaction = await discord_fake.answered(await discord_fake.slash("moe"), followups=1)
     assert interaction.responses[0]["type"] == 5  # deferred within 3 s
     assert "Sparse Mixture-of-Experts at Scale" in json.dumps(interaction.followups[0])

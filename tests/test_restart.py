@@ -18,12 +18,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.ingest import import_batch
-from bot.models import ChannelRef
-from bot.sources.files import ImportBatch
-from bot.sources.hf import parse_daily
-from storage import channels as channel_store
-from storage.db import open_db
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.models import ChannelRef
+from paperbot.bot.sources.files import ImportBatch
+from paperbot.bot.sources.hf import parse_daily
+from paperbot.storage import channels as channel_store
+from paperbot.storage.db import open_db
 from tests.factories import day_items
 from tests.fakes.discord import BOT_TOKEN as DISCORD_TOKEN
 from tests.fakes.discord import GUILD_ID, FakeDiscord
@@ -75,7 +75,7 @@ async def spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "paperbot.bot",
         "run",
         env=env,
         stdout=asyncio.subprocess.DEVNULL,

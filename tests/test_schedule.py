@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_settings
-from bot.models import ChannelRef, Command
-from bot.runtime import Bot
-from bot.schedule import Schedule, parse_days, parse_time, parse_zone
-from bot.scheduler import channel_trigger
-from storage.channels import ChannelSettings
+from paperbot.bot.config import load_settings
+from paperbot.bot.models import ChannelRef, Command
+from paperbot.bot.runtime import Bot
+from paperbot.bot.schedule import Schedule, parse_days, parse_time, parse_zone
+from paperbot.bot.scheduler import channel_trigger
+from paperbot.storage.channels import ChannelSettings
 from tests.conftest import bot_env
 
 

@@ -8,13 +8,13 @@ import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.aliases import mine_text
-from bot.ingest import import_batch, store_papers
-from bot.models import Paper
-from bot.query import QueryError, parse, to_fts
-from bot.search import search
-from bot.sources.files import load_file
-from storage.db import open_db
+from paperbot.bot.aliases import mine_text
+from paperbot.bot.ingest import import_batch, store_papers
+from paperbot.bot.models import Paper
+from paperbot.bot.query import QueryError, parse, to_fts
+from paperbot.bot.search import search
+from paperbot.bot.sources.files import load_file
+from paperbot.storage.db import open_db
 from tests.conftest import shared_data
 
 CORPUS = [

@@ -13,14 +13,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-import bot.commands
-from adapters.slack import render
-from bot.cards import to_card
-from bot.config import ConfigError, load_settings
-from bot.models import ChannelRef, Digest, Paper
-from bot.runtime import Bot
-from storage import channels as channel_store
-from storage import deliveries
+import paperbot.bot.commands
+from paperbot.adapters.slack import render
+from paperbot.bot.cards import to_card
+from paperbot.bot.config import ConfigError, load_settings
+from paperbot.bot.models import ChannelRef, Digest, Paper
+from paperbot.bot.runtime import Bot
+from paperbot.storage import channels as channel_store
+from paperbot.storage import deliveries
 from tests.conftest import bot_env, seed
 from tests.factories import hf_item
 from tests.fakes.hf import FakeHF
@@ -99,13 +99,13 @@ async def test_bad_signatures_get_401(slack: FakeSlack, running: Bot, headers: A
 async def test_slow_search_acks_in_time_and_responds_later(
     slack: FakeSlack, running: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_search = bot.commands.search
+    real_search = paperbot.bot.commands.search
 
     def slow_search(*args: Any, **kwargs: Any) -> Any:
         time.sleep(2.5)
         return real_search(*args, **kwargs)
 
-    monkeypatch.setattr(bot.commands, "search", slow_search)
+    monkeypatch.setattr(paperbot.bot.commands, "search", slow_search)
     started = time.monotonic()
     rid, ack = await command(slack, running, "moe")
     assert time.monotonic() - started < 3.0
@@ -316,7 +316,7 @@ async def test_multi_workspace_install_keeps_workspaces_apart(
 
 
 def test_a_full_search_reply_stays_within_block_kit_limits() -> None:
-    from bot.models import Reply
+    from paperbot.bot.models import Reply
     from tests.fakes.slack_rules import block_errors
 
     long = "<!here> & " * 400

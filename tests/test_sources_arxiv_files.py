@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.sources.arxiv import ArxivClient, parse_feed
-from bot.sources.files import FileImportError, load_file
-from bot.sources.hf import BadResponse
+from paperbot.bot.sources.arxiv import ArxivClient, parse_feed
+from paperbot.bot.sources.files import FileImportError, load_file
+from paperbot.bot.sources.hf import BadResponse
 from tests.conftest import shared_data
 from tests.factories import day_items
 from tests.fakes.server import serve

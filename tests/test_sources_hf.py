@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from bot.sources.hf import BadResponse, HFClient, SourceError, parse_daily, parse_item
+from paperbot.bot.sources.hf import BadResponse, HFClient, SourceError, parse_daily, parse_item
 from tests.conftest import shared_data
 from tests.factories import day_items, hf_item
 from tests.fakes.hf import FakeHF

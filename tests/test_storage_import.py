@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from bot.ingest import import_batch
-from bot.sources.files import load_file
-from storage import papers as paper_store
-from storage.db import SCHEMA_VERSION, SchemaTooNew, open_db, schema_version
+from paperbot.bot.ingest import import_batch
+from paperbot.bot.sources.files import load_file
+from paperbot.storage import papers as paper_store
+from paperbot.storage.db import SCHEMA_VERSION, SchemaTooNew, open_db, schema_version
 from tests.conftest import shared_data
 from tests.factories import day_items
 

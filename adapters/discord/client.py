@@ -18,10 +18,10 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.base import AdapterFatal, ChannelUnavailable
-from adapters.discord import render
-from bot.models import ChannelRef, Command, Digest, Reply
-from bot.service import Core
+from paperbot.adapters.base import AdapterFatal, ChannelUnavailable
+from paperbot.adapters.discord import render
+from paperbot.bot.models import ChannelRef, Command, Digest, Reply
+from paperbot.bot.service import Core
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.models import Digest, PaperCard, Reply, ReplyKind
+from paperbot.bot.models import Digest, PaperCard, Reply, ReplyKind
 
 # Discord's limits (measured, see DESIGN.md section 4).
 TITLE_MAX = 256

@@ -27,10 +27,10 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import AdapterFatal, ChannelUnavailable
-from adapters.slack import render
-from bot.models import ChannelRef, Command, Digest, Reply
-from bot.service import Core
+from paperbot.adapters.base import AdapterFatal, ChannelUnavailable
+from paperbot.adapters.slack import render
+from paperbot.bot.models import ChannelRef, Command, Digest, Reply
+from paperbot.bot.service import Core
 
 logger = logging.getLogger(__name__)
 

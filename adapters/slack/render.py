@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.models import Digest, PaperCard, Reply, ReplyKind
+from paperbot.bot.models import Digest, PaperCard, Reply, ReplyKind
 
 # Slack's limits (measured, see DESIGN.md section 4).
 MAX_BLOCKS = 50

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot.models import Paper
-from bot.sources.hf import BadResponse, SourceError, _retryable, strip_version
+from paperbot.bot.models import Paper
+from paperbot.bot.sources.hf import BadResponse, SourceError, _retryable, strip_version
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.models import ListedPaper, Paper
-from bot.sources.hf import BadResponse, SourceError, listed_day, parse_item, strip_version
+from paperbot.bot.models import ListedPaper, Paper
+from paperbot.bot.sources.hf import BadResponse, SourceError, listed_day, parse_item, strip_version
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 MAX_FIELD = 20_000

@@ -21,7 +21,7 @@ from tenacity import (
     wait_random,
 )
 
-from bot.models import ListedPaper, Paper
+from paperbot.bot.models import ListedPaper, Paper
 
 logger = logging.getLogger(__name__)
 
