@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiohttp import web
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
@@ -9,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from paperbot.bot.models import ChannelRef, Digest, PaperCard, Reply, ReplyKind
+from paperbot.bot.ports import PostKey
 
 _STYLE = {
     ReplyKind.INFO: "cyan",
@@ -63,7 +65,8 @@ def print_reply(console: Console, reply: Reply) -> None:
 
 
 class ConsoleAdapter:
-    """Posts digests to the terminal. Keeps what it posted so a restart in the same process can check."""
+    """Shows replies and posts digests in the terminal. Keeps what it posted, so a second pass in the
+    same process can tell a digest was sent."""
 
     platform = "console"
 
@@ -71,11 +74,26 @@ class ConsoleAdapter:
         self.console = console or Console()
         self.posted: dict[str, str] = {}
 
-    async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
-        self.console.print(Text(f"#{ref.channel}", style="bold cyan"))
-        self.console.print(render_digest(digest))
-        self.posted[key] = key
-        return [key]
+    def show(self, reply: Reply) -> None:
+        print_reply(self.console, reply)
 
-    async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
-        return [key] if key in self.posted else None
+    def show_digest(self, digest: Digest) -> None:
+        self.console.print(render_digest(digest))
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def post(self, ref: ChannelRef, digest: Digest, key: PostKey) -> list[str]:
+        self.console.print(Text(f"#{ref.channel}", style="bold cyan"))
+        self.show_digest(digest)
+        self.posted[key.token] = key.token
+        return [key.token]
+
+    async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
+        return [key.token] if key.token in self.posted else None

@@ -4,7 +4,7 @@ Retry-After beyond. Reports wall time, 429s seen and messages lost (must be 0).
 
     python bench/delivery_throughput.py [--channels 2000] [--workspace-per-minute 600]
 
-The bot is the real wiring (bot.runtime.Bot with the Slack adapter), ticking as `paperbot run` does until
+The bot is the real wiring (paperbot.bot.app.Bot with the Slack adapter), ticking as `paperbot run` does until
 every channel is served. The baseline in the same run is the same fan-out with no rate limits at all,
 which shows what the limits, not the bot, cost.
 """
@@ -21,13 +21,14 @@ from pathlib import Path
 
 from _common import table, write_results
 
+from paperbot.bot.app import Bot
 from paperbot.bot.config import load_settings
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
-from paperbot.bot.runtime import Bot
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.storage import channels as channel_store
+from tests.conftest import inspect
 from tests.factories import day_items
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
@@ -55,16 +56,16 @@ async def run(channels: int, workspace_per_minute: int | None) -> dict[str, floa
         bot = Bot(load_settings(), tick_seconds=3600)
         bot.fetch_fresh = timedelta(days=365)  # the list is imported; no fetching in this benchmark
         listed = parse_daily(day_items(DAY, 40))
-        import_batch(bot.db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+        import_batch(inspect(bot), ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
         paperbot_now = "2026-06-01T00:00:00.000Z"
         for n in range(channels):
             slack.add_channel(f"C{n}")
             ref = ChannelRef("slack", f"C{n}", "T1")
             channel_store.ensure_channel(
-                bot.db, ref, post_time="09:00", timezone="UTC", days="weekdays", size=5
+                inspect(bot), ref, post_time="09:00", timezone="UTC", days="weekdays", size=5
             )
-        bot.db.execute("UPDATE channels SET created_at = ?", [paperbot_now.replace("06-01", "06-10")])
-        bot.db.conn.commit()
+        with inspect(bot).conn as conn:
+            conn.execute("UPDATE channels SET created_at = ?", [paperbot_now.replace("06-01", "06-10")])
         await bot.start_adapters()
         start = time.perf_counter()
         ticks = 0

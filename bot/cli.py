@@ -14,16 +14,17 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from paperbot.adapters.console import print_reply, render_digest
-from paperbot.bot import runtime
+from paperbot.bot import app as composition
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
-from paperbot.bot.commands import Context, Defaults, handle, search_reply
+from paperbot.bot.commands import handle, search_reply
 from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.context import Context, Defaults
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
-from paperbot.bot.ingest import import_batch, store_papers
-from paperbot.bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
+from paperbot.bot.factories import hf_client, lane
+from paperbot.bot.ingest import FetchOutcome, fetch_days, import_batch, store_papers
+from paperbot.bot.models import ChannelRef, Command, Digest, Paper, Reply, ReplyKind
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
@@ -97,13 +98,17 @@ def fetch(
     else:
         days = [parse_day(day, "--date") if day else today]
     cfg = settings()
-    db = context(cfg).db
+    context(cfg)  # a bad database fails here, in one line
 
-    async def go() -> list[runtime.FetchOutcome]:
-        async with runtime.hf_client(cfg) as client:
-            with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("fetching", total=len(days))
-                return await runtime.fetch_days(db, client, days, lambda _: progress.advance(task))
+    async def go() -> list[FetchOutcome]:
+        db_lane = lane(cfg)
+        try:
+            async with hf_client(cfg) as client:
+                with Progress(console=err, transient=True) as progress:
+                    task = progress.add_task("fetching", total=len(days))
+                    return await fetch_days(db_lane, client, days, lambda _: progress.advance(task))
+        finally:
+            db_lane.close()
 
     outcomes = asyncio.run(go())
     for outcome in outcomes:
@@ -147,7 +152,7 @@ def search_cmd(
         reply = search_reply(Context(db, Defaults()), query, limit=limit)
         if reply.kind == ReplyKind.ERROR:
             raise fail(reply.text)
-        print_reply(out, reply)
+        composition.console_adapter(out).show(reply)
         return
     try:
         result = search(db, query, limit=limit)
@@ -195,7 +200,7 @@ def digest(
     if as_json:
         print(json.dumps(digest_json(result), ensure_ascii=False, indent=2))
     else:
-        out.print(render_digest(result))
+        composition.console_adapter(out).show_digest(result)
 
 
 @app.command()
@@ -222,10 +227,20 @@ def deliver(
         raise typer.Exit(1)
 
 
+DELIVER_WAIT = 120.0  # seconds a `deliver` waits for another `deliver` on the same database
+
+
 async def _deliver(cfg: Settings, instant: datetime) -> DeliveryReport:
     """One delivery pass through the same wiring `run` uses, without the scheduler."""
-    bot = runtime.Bot(cfg)
+    bot = composition.Bot(cfg, role="deliver")
     try:
+        try:
+            bot.take_delivery_lock()
+        except ConfigError:
+            if "paperbot run" in bot.lock.holder():
+                raise  # it delivers by itself; waiting would only post nothing later
+            err.print(f"waiting for {bot.lock.holder() or 'another paperbot'} to finish…", highlight=False)
+            await asyncio.to_thread(bot.take_delivery_lock, DELIVER_WAIT)
         await bot.start_adapters()
         return await bot.tick(instant)
     finally:
@@ -265,8 +280,8 @@ def chat(
     except ValueError as exc:
         raise fail(str(exc)) from None
     ctx = context(settings())
+    terminal = composition.console_adapter(out)
     out.print("paperbot chat. Type /papers help; Ctrl-D or 'quit' leaves.", style="dim")
-    last: tuple[str, int] | None = None
     while True:
         try:
             line = input("> ").strip()
@@ -274,13 +289,11 @@ def chat(
             break
         if line in ("quit", "exit"):
             break
-        text = line.removeprefix("/papers").strip()
-        if text == "more" and last:
-            reply = search_reply(ctx, last[0], last[1])
-        else:
-            reply = handle(ctx, Command(ref=ref, user="you", text=text))
-        last = (reply.query, reply.next_offset) if reply.query and reply.more else None
-        print_reply(out, reply)
+        word = line.split(maxsplit=1)[0] if line else ""
+        if word.startswith("/") and word != "/papers":
+            terminal.show(Reply(f"Unknown command {word[:30]}: type /papers help", ReplyKind.ERROR))
+            continue
+        terminal.show(handle(ctx, Command(ref=ref, user="you", text=line.removeprefix("/papers").strip())))
 
 
 app.command()(demo)
@@ -295,7 +308,7 @@ def run() -> None:
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     async def serve() -> None:
-        await runtime.Bot(cfg).serve_forever()
+        await composition.Bot(cfg).serve_forever()
 
     try:
         asyncio.run(serve())

@@ -7,9 +7,9 @@ from datetime import date
 import typer
 from rich.console import Console
 
-from paperbot.bot import runtime
-from paperbot.bot.commands import Context
 from paperbot.bot.config import ConfigError, Settings, load_settings
+from paperbot.bot.context import Context
+from paperbot.bot.factories import defaults_of, open_database
 
 out = Console()
 err = Console(stderr=True)
@@ -28,7 +28,7 @@ def settings() -> Settings:
 
 
 def context(cfg: Settings) -> Context:
-    return Context(runtime.open_database(cfg), runtime.defaults_of(cfg))
+    return Context(open_database(cfg), defaults_of(cfg))
 
 
 def parse_day(text: str, option: str) -> date:

@@ -12,11 +12,13 @@ from typing import Annotated
 import typer
 from rich.rule import Rule
 
-from paperbot.adapters.console import print_reply, render_digest
-from paperbot.bot import runtime
+from paperbot.bot import app, ingest
 from paperbot.bot.cli_common import context, err, fail, out, settings
-from paperbot.bot.commands import Context, search_reply
+from paperbot.bot.commands import search_reply
+from paperbot.bot.config import Settings
+from paperbot.bot.context import Context
 from paperbot.bot.digest import build_digest
+from paperbot.bot.factories import hf_client, lane
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
 from paperbot.bot.sources.files import FileImportError, load_file
@@ -29,17 +31,21 @@ LOOK_BACK_DAYS = 6  # HF lists are sparse at weekends and fill through the day
 DEMO_TIMEOUT = 5.0
 
 
-async def _fetch_latest(ctx_db: object, cfg: object) -> str | None:
+async def _fetch_latest(cfg: Settings) -> str | None:
     """Fetch today's list, or the most recent earlier one with papers. Returns an error text, or None."""
     today = datetime.now(UTC).date()
-    async with runtime.hf_client(cfg, attempts=1, timeout=DEMO_TIMEOUT) as client:  # type: ignore[arg-type]
-        for day in runtime.recent_days(today, LOOK_BACK_DAYS):
-            outcome = await runtime.fetch_day(ctx_db, client, day)  # type: ignore[arg-type]
-            if outcome.error:
-                return outcome.error
-            if outcome.count:
-                out.print(f"Fetched {outcome.count} papers listed on {outcome.day}.", style="dim")
-                return None
+    db_lane = lane(cfg)
+    try:
+        async with hf_client(cfg, attempts=1, timeout=DEMO_TIMEOUT) as client:
+            for day in ingest.recent_days(today, LOOK_BACK_DAYS):
+                outcome = await ingest.fetch_day(db_lane, client, day)
+                if outcome.error:
+                    return outcome.error
+                if outcome.count:
+                    out.print(f"Fetched {outcome.count} papers listed on {outcome.day}.", style="dim")
+                    return None
+    finally:
+        db_lane.close()
     return f"no papers listed in the last {LOOK_BACK_DAYS + 1} days"
 
 
@@ -63,7 +69,7 @@ def demo(
         day = batch.days[-1] if batch.days else None
         out.print(f"Loaded {len(batch.papers)} papers from {from_file.name}.", style="dim")
     else:
-        problem = asyncio.run(_fetch_latest(ctx.db, cfg))
+        problem = asyncio.run(_fetch_latest(cfg))
         if problem:
             err.print(f"[yellow]Could not fetch from Hugging Face ({problem}).[/yellow]", highlight=False)
         days = paper_store.listed_days(ctx.db, limit=1)
@@ -86,9 +92,10 @@ def demo(
     digest = build_digest(ctx.db, DEMO_CHANNEL, day, size=ctx.defaults.size, skip_sent=False)
     if sample:
         digest = dataclasses.replace(digest, title="paperbot's built-in sample (offline)", footer="")
-    out.print(render_digest(digest))
+    terminal = app.console_adapter(out)
+    terminal.show_digest(digest)
     out.print(Rule(f"/papers {query}"))
-    print_reply(out, search_reply(ctx, query))
+    terminal.show(search_reply(ctx, query))
     out.print(
         "\nNext: `paperbot chat` to try every /papers command here, `paperbot search <topic>`, "
         "or set SLACK_BOT_TOKEN / DISCORD_TOKEN and `paperbot run`.",

@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlite_utils
 
@@ -16,6 +16,7 @@ from paperbot.bot.models import ListedPaper, Paper
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import HFClient, SourceError
 from paperbot.storage import papers as paper_store
+from paperbot.storage.worker import Lane
 
 logger = logging.getLogger(__name__)
 
@@ -63,18 +64,42 @@ class FetchOutcome:
     error: str | None = None
 
 
-async def fetch_day(db: sqlite_utils.Database, client: HFClient, day: date) -> FetchOutcome:
+def store_day(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper]) -> None:
+    """Store one fetched day: its papers, its list, and when it was fetched."""
+    store_papers(db, [lp.paper for lp in listed])
+    if listed:
+        paper_store.save_daily(db, day, listed)
+    paper_store.record_fetch(db, day, len(listed))
+
+
+async def fetch_day(lane: Lane, client: HFClient, day: date) -> FetchOutcome:
     """Fetch and store one day's list. A failure is recorded (for `status`) and returned, never raised."""
     text = day.isoformat()
     try:
         listed = await client.daily(day)
     except SourceError as exc:
         logger.warning("fetch day=%s failed: %s", text, exc)
-        paper_store.record_fetch(db, text, 0, str(exc))
+        await lane(paper_store.record_fetch, text, 0, str(exc))
         return FetchOutcome(text, 0, str(exc))
-    store_papers(db, [lp.paper for lp in listed])
-    if listed:
-        paper_store.save_daily(db, text, listed)
-    paper_store.record_fetch(db, text, len(listed))
+    await lane(store_day, text, listed)
     logger.info("fetch day=%s papers=%d", text, len(listed))
     return FetchOutcome(text, len(listed))
+
+
+async def fetch_days(
+    lane: Lane,
+    client: HFClient,
+    days: Sequence[date],
+    progress: Callable[[FetchOutcome], None] | None = None,
+) -> list[FetchOutcome]:
+    outcomes = []
+    for day in days:
+        outcome = await fetch_day(lane, client, day)
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return outcomes
+
+
+def recent_days(today: date, back: int) -> list[date]:
+    return [today - timedelta(days=n) for n in range(back + 1)]

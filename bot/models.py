@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 HF_PAPER_URL = "https://huggingface.co/papers/{id}"
@@ -144,4 +144,6 @@ class Command:
     user: str
     text: str
     user_can_manage: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
+    # Why the bot cannot post in this channel, with the fix ("invite me first: /invite @paperbot");
+    # None when it can or the adapter cannot tell. Checked before a sub-command sets up daily digests.
+    cannot_post: str | None = None

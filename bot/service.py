@@ -1,52 +1,58 @@
-"""The core as adapters call it: async methods that run the synchronous core on one worker thread.
+"""The core as adapters call it: async methods that run the synchronous core on the commands lane.
 
-One thread owns one SQLite connection for all chat commands, so a slow search never blocks the event
-loop (Slack's 3 s ack, Discord's 3 s interaction deadline) and the connection is never shared.
+Every call runs on `storage.worker`'s commands lane (one thread, one connection), so a slow search or a
+database lock held by another process never blocks the event loop, and a delivery pass on the
+background lane never delays a command.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import sqlite_utils
 
 from paperbot.bot.cards import to_card
-from paperbot.bot.commands import Context, Defaults, handle, search_reply
+from paperbot.bot.commands import GRAMMAR, handle, search_reply
+from paperbot.bot.context import Context, Defaults
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import STOPWORDS, tokens
 from paperbot.bot.search import search
 from paperbot.storage import channels as channel_store
 from paperbot.storage import meta
 from paperbot.storage import papers as paper_store
+from paperbot.storage.worker import Lane
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MORE_LIKE_WORDS = 6
 
 
-class Core:
-    def __init__(self, open_database: Callable[[], sqlite_utils.Database], defaults: Defaults) -> None:
-        self._open = open_database
+class Service:
+    def __init__(
+        self,
+        lane: Lane,
+        defaults: Defaults,
+        on_schedule_change: Callable[[], None] | None = None,
+    ) -> None:
+        self._lane = lane
         self._defaults = defaults
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-core")
-        self._local = threading.local()
-        self.on_schedule_change: Callable[[], None] | None = None
+        self._ctx: Context | None = None
+        self.on_schedule_change = on_schedule_change
 
-    def _ctx(self) -> Context:
-        ctx = getattr(self._local, "ctx", None)
-        if ctx is None:
-            ctx = Context(self._open(), self._defaults, on_schedule_change=self.on_schedule_change)
-            self._local.ctx = ctx
-        return ctx
+    def _context(self, db: sqlite_utils.Database) -> Context:
+        # Built on the lane's thread, for the lane's connection; kept for `/papers more`'s memory.
+        if self._ctx is None or self._ctx.db is not db:
+            self._ctx = Context(db, self._defaults, on_schedule_change=self._schedule_changed)
+        return self._ctx
+
+    def _schedule_changed(self) -> None:
+        if self.on_schedule_change is not None:
+            self.on_schedule_change()
 
     async def _run(self, fn: Callable[[Context], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(self._ctx()))
+        return await self._lane(lambda db: fn(self._context(db)))
 
     async def handle(self, cmd: Command) -> Reply:
         return await self._run(lambda ctx: handle(ctx, cmd))
@@ -57,17 +63,16 @@ class Core:
     async def more_like(self, arxiv_id: str) -> Reply:
         return await self._run(lambda ctx: more_like(ctx, arxiv_id))
 
-    async def topics(self, ref: ChannelRef) -> list[str]:
-        return await self._run(lambda ctx: channel_store.topics(ctx.db, ref))
+    async def suggestions(self, ref: ChannelRef) -> list[str]:
+        """Autocomplete: every sub-command, then unsubscribing from and searching for each topic."""
+        topics = await self._lane(channel_store.topics, ref)
+        return [*(sub.hint for sub in GRAMMAR), *(f"unsubscribe {t}" for t in topics), *topics]
 
     async def get_meta(self, key: str) -> str | None:
-        return await self._run(lambda ctx: meta.get(ctx.db, key))
+        return await self._lane(meta.get, key)
 
     async def put_meta(self, key: str, value: str) -> None:
-        await self._run(lambda ctx: meta.put(ctx.db, key, value))
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        await self._lane(meta.put, key, value)
 
 
 def more_like(ctx: Context, arxiv_id: str) -> Reply:

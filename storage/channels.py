@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlite_utils
 
@@ -20,6 +21,10 @@ class ChannelSettings:
     paused: bool
     pause_reason: str | None
     created_at: str = ""
+
+    @property
+    def created(self) -> datetime | None:
+        return datetime.fromisoformat(self.created_at.replace("Z", "+00:00")) if self.created_at else None
 
 
 def _settings(row: tuple[object, ...]) -> ChannelSettings:

@@ -146,7 +146,12 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # Who claimed a delivery, so the pass that settles a crash's leftover can say whose it was.
+    db.execute("ALTER TABLE deliveries ADD COLUMN owner TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -176,7 +181,8 @@ def migrate(db: sqlite_utils.Database) -> int:
 def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database. `memory=True` is for tests and benchmarks."""
     if memory or path is None:
-        db = sqlite_utils.Database(memory=True)
+        # Shared by a test with the worker lane it hands the database to (never used at once).
+        db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
     else:
         target = Path(path)
         if target.parent and not target.parent.exists():
@@ -186,6 +192,6 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA busy_timeout = 30000")
-    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("PRAGMA foreign_keys = ON")  # the schema's REFERENCES are meant
     migrate(db)
     return db

@@ -7,21 +7,36 @@ confirming it marks those days too, in the same transaction.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlite_utils
 
 from paperbot.bot.models import ChannelRef
 from paperbot.storage.papers import now_iso
 
-CLAIMED = "claimed"
-SENT = "sent"
-EMPTY = "empty"  # nothing to post that day; recorded so the day is not retried forever
-FAILED = "failed"  # released after a send that certainly did not happen: retried later
-WAITING = "waiting"  # the day's list is still empty or partial: retried later
-CAUGHT_UP = "caught_up"  # folded into a catch-up digest
-RETRYABLE = (FAILED, WAITING)
+
+class Status(StrEnum):
+    """A ledger row's state; the SQL below is built from these, never from literals."""
+
+    CLAIMED = "claimed"  # being posted, or left open by a crash
+    SENT = "sent"
+    EMPTY = "empty"  # nothing to post that day; recorded so the day is not retried forever
+    FAILED = "failed"  # released after a send that certainly did not happen: retried later
+    WAITING = "waiting"  # the day's list is still empty or partial: retried later
+    CAUGHT_UP = "caught_up"  # folded into a catch-up digest
+
+
+RETRYABLE = (Status.FAILED, Status.WAITING)
+_RETRYABLE_SQL = "(" + ", ".join(f"'{s.value}'" for s in RETRYABLE) + ")"
+
+
+def _owner() -> str:
+    """Who holds a claim, for the log line that settles it after a crash."""
+    return f"pid {os.getpid()} on {socket.gethostname()}"
 
 
 @dataclass(frozen=True)
@@ -36,16 +51,22 @@ class Delivery:
     covers: list[str]
     error: str | None
     attempts: int
+    owner: str | None = None
+
+    @property
+    def ref(self) -> ChannelRef:
+        platform, _, channel = self.channel_key.partition(":")
+        return ChannelRef(platform, channel)
 
 
 _SELECT = (
-    "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, covers, error, attempts "
+    "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, covers, error, attempts, owner "
     "FROM deliveries"
 )
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:
-    key, day, status, claimed, sent, ids, papers, covers, error, attempts = row
+    key, day, status, claimed, sent, ids, papers, covers, error, attempts, owner = row
     return Delivery(
         str(key),
         str(day),
@@ -57,6 +78,7 @@ def _delivery(row: tuple[object, ...]) -> Delivery:
         json.loads(str(covers)),
         str(error) if error else None,
         int(attempts),  # type: ignore[call-overload]
+        str(owner) if owner else None,
     )
 
 
@@ -79,11 +101,20 @@ def claim(
     """Take the (channel, day) slot. False when it is taken: someone sent, or is sending, it."""
     with db.conn:
         cursor = db.execute(
-            "INSERT INTO deliveries (channel_key, day, status, claimed_at, papers, covers) VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO deliveries (channel_key, day, status, claimed_at, papers, covers, owner) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(channel_key, day) DO UPDATE SET status = excluded.status, claimed_at = excluded.claimed_at, "
-            "papers = excluded.papers, covers = excluded.covers, error = NULL, attempts = deliveries.attempts + 1 "
-            "WHERE deliveries.status IN ('failed', 'waiting')",
-            [ref.key, day, CLAIMED, now_iso(), json.dumps(list(paper_ids)), json.dumps(list(covers))],
+            "papers = excluded.papers, covers = excluded.covers, owner = excluded.owner, error = NULL, "
+            f"attempts = deliveries.attempts + 1 WHERE deliveries.status IN {_RETRYABLE_SQL}",
+            [
+                ref.key,
+                day,
+                Status.CLAIMED,
+                now_iso(),
+                json.dumps(list(paper_ids)),
+                json.dumps(list(covers)),
+                _owner(),
+            ],
         )
     return cursor.rowcount > 0
 
@@ -97,20 +128,20 @@ def confirm(db: sqlite_utils.Database, ref: ChannelRef, day: str, message_ids: S
     with db.conn:
         db.execute(
             "UPDATE deliveries SET status = ?, sent_at = ?, message_ids = ? WHERE channel_key = ? AND day = ?",
-            [SENT, stamp, json.dumps(list(message_ids)), ref.key, day],
+            [Status.SENT, stamp, json.dumps(list(message_ids)), ref.key, day],
         )
         db.conn.executemany(
             "INSERT OR IGNORE INTO sent_papers (channel_key, paper_id, day) VALUES (?, ?, ?)",
             [(ref.key, pid, day) for pid in papers],
         )
-        _settle(db, ref, covers, CAUGHT_UP, f"in the catch-up digest {day}")
+        _settle(db, ref, covers, Status.CAUGHT_UP, f"in the catch-up digest {day}")
 
 
 def _settle(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], status: str, note: str) -> None:
     db.conn.executemany(
         "INSERT INTO deliveries (channel_key, day, status, claimed_at, error) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(channel_key, day) DO UPDATE SET status = excluded.status, error = excluded.error "
-        "WHERE deliveries.status IN ('failed', 'waiting')",
+        f"WHERE deliveries.status IN {_RETRYABLE_SQL}",
         [(ref.key, d, status, now_iso(), note) for d in days],
     )
 
@@ -118,13 +149,13 @@ def _settle(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], sta
 def record_empty(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str], reason: str) -> None:
     """Nothing to post for these days: settled, with the reason (shown by status), never retried."""
     with db.conn:
-        _settle(db, ref, days, EMPTY, reason[:500])
+        _settle(db, ref, days, Status.EMPTY, reason[:500])
 
 
 def wait(db: sqlite_utils.Database, ref: ChannelRef, day: str, reason: str) -> None:
     """The day is not ready (no or a partial list); a later tick tries again."""
     with db.conn:
-        _settle(db, ref, [day], WAITING, reason[:500])
+        _settle(db, ref, [day], Status.WAITING, reason[:500])
 
 
 def fail(db: sqlite_utils.Database, ref: ChannelRef, day: str, error: str) -> None:
@@ -132,12 +163,12 @@ def fail(db: sqlite_utils.Database, ref: ChannelRef, day: str, error: str) -> No
     with db.conn:
         db.execute(
             "UPDATE deliveries SET status = ?, error = ? WHERE channel_key = ? AND day = ? AND status = ?",
-            [FAILED, error[:500], ref.key, day, CLAIMED],
+            [Status.FAILED, error[:500], ref.key, day, Status.CLAIMED],
         )
 
 
 def unconfirmed(db: sqlite_utils.Database) -> list[Delivery]:
-    return [_delivery(r) for r in db.execute(f"{_SELECT} WHERE status = ?", [CLAIMED]).fetchall()]
+    return [_delivery(r) for r in db.execute(f"{_SELECT} WHERE status = ?", [Status.CLAIMED]).fetchall()]
 
 
 def last_for(db: sqlite_utils.Database, ref: ChannelRef) -> Delivery | None:
@@ -157,6 +188,6 @@ def sent_paper_ids(db: sqlite_utils.Database, ref: ChannelRef) -> set[str]:
 def count_sent(db: sqlite_utils.Database, ref: ChannelRef, day: str) -> int:
     row = db.execute(
         "SELECT count(*) FROM deliveries WHERE channel_key = ? AND day = ? AND status = ?",
-        [ref.key, day, SENT],
+        [ref.key, day, Status.SENT],
     ).fetchone()
     return int(row[0])

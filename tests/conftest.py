@@ -1,19 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
 
+from paperbot.bot.app import Bot
 from paperbot.bot.config import load_settings
+from paperbot.bot.delivery import DeliveryReport, deliver_due
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef, Digest
-from paperbot.bot.runtime import Bot
+from paperbot.bot.ports import ChatAdapter, PostKey
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.storage.db import open_db
+from paperbot.storage.worker import Lane
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import FakeSlack
 
@@ -75,6 +79,11 @@ def seed(db_path: Path, items: list[dict[str, Any]]) -> None:
     db.close()
 
 
+def inspect(bot: Bot) -> sqlite_utils.Database:
+    """A connection of the test's own to the bot's database file, to arrange or check through."""
+    return open_db(bot.settings.paperbot_db)
+
+
 @pytest.fixture
 async def running(env: Path) -> AsyncIterator[Bot]:
     """The bot as `paperbot run` wires it, started in this event loop; `env` is the test module's fixture."""
@@ -100,8 +109,15 @@ async def fake_hf() -> AsyncIterator[FakeHF]:
     await server.stop()
 
 
+async def deliver(
+    db: sqlite_utils.Database, adapters: dict[str, ChatAdapter], at: datetime, **options: Any
+) -> DeliveryReport:
+    """One delivery pass over an open database, through a lane as the running bot makes it."""
+    return await deliver_due(Lane(lambda: db, "test"), adapters, at, **options)
+
+
 class RecordingAdapter:
-    """A chat adapter that records posts; scripted failures per channel."""
+    """A chat adapter that records posts (with their key's token); scripted failures per channel."""
 
     platform = "console"
 
@@ -109,14 +125,23 @@ class RecordingAdapter:
         self.posts: list[tuple[ChannelRef, Digest, str]] = []
         self.failures: dict[str, Exception] = {}
 
-    async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def routes(self) -> list[Any]:
+        return []
+
+    async def post(self, ref: ChannelRef, digest: Digest, key: PostKey) -> list[str]:
         if ref.channel in self.failures:
             raise self.failures[ref.channel]
-        self.posts.append((ref, digest, key))
+        self.posts.append((ref, digest, key.token))
         return [f"m{len(self.posts)}"]
 
-    async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
-        return [f"m{i + 1}" for i, (_, _, k) in enumerate(self.posts) if k == key]
+    async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
+        return [f"m{i + 1}" for i, (_, _, k) in enumerate(self.posts) if k == key.token]
 
 
 @pytest.fixture

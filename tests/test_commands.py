@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlite_utils
 
-from paperbot.bot.commands import Context, Defaults, handle
+from paperbot.bot.commands import handle
+from paperbot.bot.context import Context, Defaults
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef, Command, ReplyKind
 from paperbot.bot.sources.files import ImportBatch

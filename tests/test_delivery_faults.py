@@ -10,17 +10,17 @@ import pytest
 import sqlite_utils
 import time_machine
 
+from paperbot.bot.app import Bot
 from paperbot.bot.config import load_settings
-from paperbot.bot.delivery import Policy, deliver_due
+from paperbot.bot.delivery import Policy
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
-from paperbot.bot.runtime import Bot
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.bot.status import channel_status
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
-from tests.conftest import RecordingAdapter, bot_env
+from tests.conftest import RecordingAdapter, bot_env, deliver, inspect
 from tests.factories import day_items
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
@@ -45,15 +45,15 @@ async def test_downtime_gives_one_catch_up_digest_then_today(
         load(fresh_db, day, 6, start=100 * n)
     ref = make_channel(fresh_db, "lab", created="2026-06-07T12:00:00Z")
     # set up on Sunday, down until Thursday 11 June 10:00: Mon, Tue and Wed were missed, Thursday is on time
-    report = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 11, 10, 0, tzinfo=UTC))
+    report = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 11, 10, 0, tzinfo=UTC))
     assert report.sent == [ref.key, ref.key]
     catch_up, today = recorder.posts
     assert catch_up[1].title.startswith("Catch-up") and "Mon 08 Jun – Wed 10 Jun" in catch_up[1].title
     assert today[1].day == "2026-06-11"
     for day in ("2026-06-08", "2026-06-09", "2026-06-10"):
         row = deliveries.get(fresh_db, ref, day)
-        assert row is not None and row.status == deliveries.CAUGHT_UP
-    again = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 11, 11, 0, tzinfo=UTC))
+        assert row is not None and row.status == deliveries.Status.CAUGHT_UP
+    again = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 11, 11, 0, tzinfo=UTC))
     assert again.sent == [] and len(recorder.posts) == 2
     shown = [c.arxiv_id for _, d, _ in recorder.posts for c in d.cards]
     assert len(shown) == len(set(shown))
@@ -64,12 +64,12 @@ async def test_late_beyond_grace_goes_to_the_catch_up(
 ) -> None:
     load(fresh_db, "2026-06-10", 6)
     ref = make_channel(fresh_db, "lab", created="2026-06-10T00:00:00Z")
-    report = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 16, 0, tzinfo=UTC))
+    report = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 16, 0, tzinfo=UTC))
     assert report.sent == [ref.key]
     (post,) = recorder.posts
     assert post[1].title.startswith("Catch-up") and "7 hours" not in post[1].title
     row = deliveries.get(fresh_db, ref, "2026-06-10")
-    assert row is not None and row.status == deliveries.CAUGHT_UP
+    assert row is not None and row.status == deliveries.Status.CAUGHT_UP
 
 
 async def test_a_partial_list_waits_then_goes_out_with_a_note(
@@ -83,7 +83,7 @@ async def test_a_partial_list_waits_then_goes_out_with_a_note(
     async def fetch(day: str) -> None:
         fetched.append(day)
 
-    early = await deliver_due(
+    early = await deliver(
         fresh_db, {"console": recorder}, datetime(2026, 6, 10, 9, 30, tzinfo=UTC), policy=policy, fetch=fetch
     )
     assert early.waiting == [ref.key] and recorder.posts == [] and fetched == ["2026-06-10"]
@@ -91,7 +91,7 @@ async def test_a_partial_list_waits_then_goes_out_with_a_note(
         fresh_db, channel_store.get_channel(fresh_db, ref), datetime(2026, 6, 10, 9, 30, tzinfo=UTC)
     )  # type: ignore[arg-type]
     assert "waiting for Hugging Face's list for 2026-06-10 (2 papers so far)" in text
-    late = await deliver_due(
+    late = await deliver(
         fresh_db, {"console": recorder}, datetime(2026, 6, 10, 11, 30, tzinfo=UTC), policy=policy, fetch=fetch
     )
     assert late.sent == [ref.key]
@@ -104,7 +104,7 @@ async def test_a_day_without_papers_is_recorded_not_skipped_silently(
 ) -> None:
     ref = make_channel(fresh_db, "lab")
     at = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)  # past the 3 h wait
-    report = await deliver_due(fresh_db, {"console": recorder}, at)
+    report = await deliver(fresh_db, {"console": recorder}, at)
     assert report.empty == [ref.key] and recorder.posts == []
     text = channel_status(fresh_db, channel_store.get_channel(fresh_db, ref), at)  # type: ignore[arg-type]
     assert "2026-06-10 empty (No Hugging Face list for 2026-06-10 yet.)" in text
@@ -140,7 +140,7 @@ async def test_hf_down_at_post_time_then_back(
     slack_env(tmp_path, monkeypatch, fake_slack, fake_hf)
     bot = Bot(load_settings(), tick_seconds=3600)
     bot.fetch_fresh = timedelta(0)  # ticks here are minutes apart on the schedule's clock, not the wall clock
-    refs = subscribe_channels(bot.db, slack, 3)
+    refs = subscribe_channels(inspect(bot), slack, 3)
     fake_hf.fail(500, times=4)  # one whole fetch (4 attempts) of 500s ...
     fake_hf.stall(2.0, times=4)  # ... then one of timeouts
     at = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -164,7 +164,7 @@ async def test_a_429_storm_loses_nothing(
     slack_env(tmp_path, monkeypatch, fake_slack, fake_hf)
     fake_hf.days["2026-06-10"] = day_items("2026-06-10", 8)
     bot = Bot(load_settings(), tick_seconds=3600)
-    refs = subscribe_channels(bot.db, slack, 6)
+    refs = subscribe_channels(inspect(bot), slack, 6)
     slack.throttle("chat.postMessage", times=8, retry_after=0)
     at = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
     for minute in range(0, 30, 5):  # some sends exhaust their retries and wait for the next tick

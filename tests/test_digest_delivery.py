@@ -5,16 +5,15 @@ from datetime import UTC, datetime
 import pytest
 import sqlite_utils
 
-from paperbot.adapters.base import ChannelUnavailable
-from paperbot.bot.delivery import deliver_due
 from paperbot.bot.digest import build_digest
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
+from paperbot.bot.ports import ChannelUnavailable
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
-from tests.conftest import RecordingAdapter
+from tests.conftest import RecordingAdapter, deliver
 from tests.factories import day_items, hf_item
 
 
@@ -77,11 +76,11 @@ async def test_deliver_once_and_never_repeat_papers(
     load(fresh_db, day_items("2026-06-11", 5))  # the same papers listed again the next day
     ref = channel(fresh_db, "general")
     at = datetime(2026, 6, 10, 9, 30, tzinfo=UTC)
-    report = await deliver_due(fresh_db, {"console": recorder}, at)
+    report = await deliver(fresh_db, {"console": recorder}, at)
     assert report.sent == [ref.key]
-    again = await deliver_due(fresh_db, {"console": recorder}, at)
+    again = await deliver(fresh_db, {"console": recorder}, at)
     assert again.sent == [] and len(recorder.posts) == 1
-    next_day = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 11, 9, 30, tzinfo=UTC))
+    next_day = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 11, 9, 30, tzinfo=UTC))
     assert next_day.sent == [ref.key]
     first, second = (set(c.arxiv_id for c in p[1].cards) for p in recorder.posts)
     assert not first & second  # a paper already sent never comes back
@@ -93,10 +92,10 @@ async def test_not_due_before_local_post_time(
     load(fresh_db, day_items("2026-06-10", 5))
     channel(fresh_db, "berlin", tz="Europe/Berlin")  # 09:00 Berlin == 07:00 UTC in June
     channel(fresh_db, "ny", tz="America/New_York")  # 09:00 New York == 13:00 UTC
-    report = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 8, 0, tzinfo=UTC))
+    report = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 8, 0, tzinfo=UTC))
     assert report.sent == ["console:berlin"]
     # Saturday: weekdays only
-    saturday = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 13, 15, 0, tzinfo=UTC))
+    saturday = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 13, 15, 0, tzinfo=UTC))
     assert saturday.sent == []
 
 
@@ -108,14 +107,14 @@ async def test_a_gone_channel_is_paused_and_others_still_get_theirs(
         channel(fresh_db, name)
     recorder.failures["gone"] = ChannelUnavailable("channel_not_found")
     recorder.failures["boom"] = RuntimeError("network blip")
-    report = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 10, 0, tzinfo=UTC))
+    report = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 10, 0, tzinfo=UTC))
     assert sorted(report.sent) == ["console:a", "console:b"]
     assert report.paused == ["console:gone"] and report.failed == ["console:boom"]
     gone = channel_store.get_channel(fresh_db, ChannelRef("console", "gone"))
     assert gone is not None and gone.paused and gone.pause_reason == "channel_not_found"
     # the transient failure is retried on the next tick and then sent once
     del recorder.failures["boom"]
-    retry = await deliver_due(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 10, 1, tzinfo=UTC))
+    retry = await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 10, 10, 1, tzinfo=UTC))
     assert retry.sent == ["console:boom"]
     assert deliveries.count_sent(fresh_db, ChannelRef("console", "boom"), "2026-06-10") == 1
 
@@ -126,11 +125,11 @@ async def test_an_unconfirmed_claim_is_checked_before_resending(
     load(fresh_db, day_items("2026-06-10", 5))
     ref = channel(fresh_db, "a")
     at = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
-    await deliver_due(fresh_db, {"console": recorder}, at)
+    await deliver(fresh_db, {"console": recorder}, at)
     # simulate a crash between post and confirm: the row is claimed, the message exists
     fresh_db.execute("UPDATE deliveries SET status = 'claimed'")
     fresh_db.conn.commit()
-    await deliver_due(fresh_db, {"console": recorder}, at)
+    await deliver(fresh_db, {"console": recorder}, at)
     assert len(recorder.posts) == 1
     row = deliveries.get(fresh_db, ref, "2026-06-10")
     assert row is not None and row.status == "sent"
@@ -153,5 +152,5 @@ async def test_local_time_across_zones_and_dst(
     load(fresh_db, day_items(day, 6))
     channel(fresh_db, "c", tz=zone)
     y, m, d = (int(x) for x in day.split("-"))
-    report = await deliver_due(fresh_db, {"console": recorder}, datetime(y, m, d, utc_hour, 0, tzinfo=UTC))
+    report = await deliver(fresh_db, {"console": recorder}, datetime(y, m, d, utc_hour, 0, tzinfo=UTC))
     assert (report.sent == ["console:c"]) is due

@@ -1,4 +1,4 @@
-"""Discord, end to end: the bot's real wiring (bot.runtime.Bot) against the local Discord in
+"""Discord, end to end: the bot's real wiring (paperbot.bot.app.Bot) against the local Discord in
 tests/fakes/discord.py. No dpytest, no mocks of discord.py."""
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 import paperbot.bot.commands
+from paperbot.bot.app import Bot
 from paperbot.bot.cards import to_card
 from paperbot.bot.config import ConfigError, load_settings
 from paperbot.bot.models import ChannelRef, Digest, Paper
-from paperbot.bot.runtime import Bot
+from paperbot.bot.ports import PostKey
 from paperbot.storage import channels as channel_store
-from tests.conftest import bot_env, seed
+from tests.conftest import bot_env, inspect, seed
 from tests.factories import hf_item
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord
 from tests.fakes.hf import FakeHF
@@ -106,7 +107,7 @@ async def test_subscribe_needs_manage_channels_and_digest_arrives_with_nonce(
 ) -> None:
     refused = await discord_fake.answered(await discord_fake.slash("subscribe moe", manage=False))
     assert "manage this channel" in response_text(refused)
-    assert channel_store.topics(running.db, ChannelRef("discord", CHANNEL)) == []
+    assert channel_store.topics(inspect(running), ChannelRef("discord", CHANNEL)) == []
     allowed = await discord_fake.answered(await discord_fake.slash("subscribe moe", manage=True))
     assert "Subscribed" in response_text(allowed)
     await running.tick(AFTER_POST_TIME)
@@ -133,12 +134,26 @@ async def test_forty_papers_split_within_limits(discord_fake: FakeDiscord, runni
         to_card(Paper(f"2606.{n:05d}", f"Paper {n} " + "long title " * 40, "Abstract sentence. " * 150))
         for n in range(40)
     )
+    ref = ChannelRef("discord", CHANNEL)
     ids = await running.adapters["discord"].post(
-        ChannelRef("discord", CHANNEL), Digest("Big", "2026-06-10", cards, "f"), "k"
+        ref, Digest("Big", "2026-06-10", cards, "f"), PostKey(ref, "2026-06-10")
     )
     assert len(ids) >= 4 and discord_fake.rejected == []
     shown = sum(len(m["embeds"]) for m in discord_fake.channels[CHANNEL])
     assert shown == 40
+
+
+async def test_a_digest_numbered_from_six_is_still_found_after_a_restart(
+    discord_fake: FakeDiscord, running: Bot
+) -> None:
+    # A digest whose first card is number 6 (a second page, or a catch-up's continuation) must still carry
+    # the marker a restarted bot looks for; it used to be lost whenever the numbering did not start at 1.
+    cards = tuple(to_card(Paper(f"2606.{n:05d}", f"Paper {n}", "Abstract.")) for n in range(3))
+    ref = ChannelRef("discord", CHANNEL)
+    key = PostKey(ref, "2026-06-11")
+    adapter = running.adapters["discord"]
+    ids = await adapter.post(ref, Digest("Page two", "2026-06-11", cards, "f", first=6), key)
+    assert await adapter.find_posted(ref, key) == ids
 
 
 async def test_gone_or_forbidden_channels_are_paused(discord_fake: FakeDiscord, running: Bot) -> None:
@@ -151,7 +166,7 @@ async def test_gone_or_forbidden_channels_are_paused(discord_fake: FakeDiscord, 
     await running.tick(AFTER_POST_TIME)
     assert len(discord_fake.channels[CHANNEL]) == 1
     for channel, reason in ((gone, "Unknown Channel (10003)"), (forbidden, "Missing Permissions (50013)")):
-        settings = channel_store.get_channel(running.db, ChannelRef("discord", channel))
+        settings = channel_store.get_channel(inspect(running), ChannelRef("discord", channel))
         assert settings is not None and settings.paused and settings.pause_reason == reason
 
 
@@ -210,8 +225,8 @@ async def test_bad_token_fails_at_start(env: Path, monkeypatch: pytest.MonkeyPat
 async def test_restart_checks_discord_before_resending(discord_fake: FakeDiscord, running: Bot) -> None:
     await discord_fake.answered(await discord_fake.slash("subscribe moe", manage=True))
     await running.tick(AFTER_POST_TIME)
-    running.db.execute("UPDATE deliveries SET status = 'claimed', message_ids = '[]'")
-    running.db.conn.commit()
+    with inspect(running).conn as conn:
+        conn.execute("UPDATE deliveries SET status = 'claimed', message_ids = '[]'")
     await running.tick(AFTER_POST_TIME)
     assert len(discord_fake.channels[CHANNEL]) == 1
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from paperbot.bot.app import Bot
 from paperbot.bot.config import load_settings
+from paperbot.bot.jobs import channel_trigger
 from paperbot.bot.models import ChannelRef, Command
-from paperbot.bot.runtime import Bot
 from paperbot.bot.schedule import Schedule, parse_days, parse_time, parse_zone
-from paperbot.bot.scheduler import channel_trigger
 from paperbot.storage.channels import ChannelSettings
 from tests.conftest import bot_env
 
@@ -90,19 +90,19 @@ async def test_schedule_change_reaches_the_running_scheduler(
     await bot.start()
     ref = ChannelRef("console", "c")
     try:
-        await bot.core.handle(Command(ref, "u", "schedule 07:15 Asia/Tokyo daily"))
+        await bot.service.handle(Command(ref, "u", "schedule 07:15 Asia/Tokyo daily"))
         await asyncio.sleep(0.05)  # the change hops from the core's thread to the loop
         first = bot.jobs.next_post(ref.key)
         assert first is not None
         local = first.astimezone(ZoneInfo("Asia/Tokyo"))
         assert (local.hour, local.minute) == (7, 15)
-        await bot.core.handle(Command(ref, "u", "schedule 18:40 Europe/Paris"))
+        await bot.service.handle(Command(ref, "u", "schedule 18:40 Europe/Paris"))
         await asyncio.sleep(0.05)
         second = bot.jobs.next_post(ref.key)
         assert second is not None
         local = second.astimezone(ZoneInfo("Europe/Paris"))
         assert (local.hour, local.minute) == (18, 40)
-        await bot.core.handle(Command(ref, "u", "pause"))
+        await bot.service.handle(Command(ref, "u", "pause"))
         await asyncio.sleep(0.05)
         assert bot.jobs.next_post(ref.key) is None
     finally:

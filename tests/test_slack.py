@@ -1,4 +1,4 @@
-"""Slack, end to end: the bot's real wiring (bot.runtime.Bot, as `paperbot run` builds it) against the
+"""Slack, end to end: the bot's real wiring (paperbot.bot.app.Bot, as `paperbot run` builds it) against the
 local Slack in tests/fakes/slack.py. No mocks of slack-bolt or slack_sdk."""
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import pytest
 
 import paperbot.bot.commands
 from paperbot.adapters.slack import render
+from paperbot.bot.app import Bot
 from paperbot.bot.cards import to_card
 from paperbot.bot.config import ConfigError, load_settings
 from paperbot.bot.models import ChannelRef, Digest, Paper
-from paperbot.bot.runtime import Bot
+from paperbot.bot.ports import PostKey
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
-from tests.conftest import bot_env, seed
+from tests.conftest import bot_env, inspect, seed
 from tests.factories import hf_item
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, AckTimeout, FakeSlack
@@ -155,7 +156,8 @@ async def test_thirty_papers_split_within_limits(slack: FakeSlack, running: Bot)
         for n in range(30)
     )
     digest = Digest("A long digest", DAY, cards, "footer")
-    ids = await running.adapters["slack"].post(ChannelRef("slack", "C1"), digest, "k")
+    ref = ChannelRef("slack", "C1")
+    ids = await running.adapters["slack"].post(ref, digest, PostKey(ref, "2026-06-10"))
     assert len(ids) >= 2 and slack.rejected == []
     posted = slack.messages("C1")
     assert all(len(m["blocks"]) <= 50 for m in posted)
@@ -170,12 +172,30 @@ async def test_a_429_is_retried_and_nothing_is_lost(slack: FakeSlack, running: B
     assert [m for m, _ in slack.calls].count("chat.postMessage") == 2
 
 
+@pytest.mark.parametrize("sub", ["subscribe moe", "schedule 08:00", "resume"])
+async def test_setting_up_a_channel_the_bot_is_not_in_says_how_to_invite_it(
+    slack: FakeSlack, running: Bot, sub: str
+) -> None:
+    slack.add_channel("COUT", member=False)
+    _, answer = await command(slack, running, sub, channel="COUT")
+    assert "/invite @paperbot" in answer["text"] and "✅" not in answer["text"]
+    assert channel_store.get_channel(inspect(running), ChannelRef("slack", "COUT")) is None
+    _, unknown = await command(slack, running, sub, channel="CNOWHERE")
+    assert "/invite @paperbot" in unknown["text"]
+    assert channel_store.get_channel(inspect(running), ChannelRef("slack", "CNOWHERE")) is None
+    # a search there still works: only setting up daily digests needs the bot in the channel
+    _, search = await command(slack, running, "moe", channel="COUT")
+    assert "Sparse Mixture-of-Experts" in json.dumps(search)
+
+
 async def test_channel_not_found_pauses_only_that_channel(slack: FakeSlack, running: Bot) -> None:
     await command(slack, running, "subscribe moe")
+    slack.add_channel("CGONE")
     await command(slack, running, "subscribe moe", channel="CGONE")
+    del slack.channels["CGONE"]  # deleted after it subscribed
     await running.tick(AFTER_POST_TIME)
     assert len(slack.messages("C1")) == 1
-    gone = channel_store.get_channel(running.db, ChannelRef("slack", "CGONE"))
+    gone = channel_store.get_channel(inspect(running), ChannelRef("slack", "CGONE"))
     assert gone is not None and gone.paused and gone.pause_reason == "channel_not_found"
     _, topics = await command(slack, running, "topics", channel="CGONE")
     assert "channel_not_found" in topics["text"]
@@ -240,11 +260,11 @@ async def test_restart_checks_the_platform_before_resending(slack: FakeSlack, ru
     await command(slack, running, "subscribe moe")
     await running.tick(AFTER_POST_TIME)
     # as if the process died between chat.postMessage and recording it
-    running.db.execute("UPDATE deliveries SET status = 'claimed', message_ids = '[]'")
-    running.db.conn.commit()
+    with inspect(running).conn as conn:
+        conn.execute("UPDATE deliveries SET status = 'claimed', message_ids = '[]'")
     await running.tick(AFTER_POST_TIME)
     assert len(slack.messages("C1")) == 1
-    row = deliveries.get(running.db, ChannelRef("slack", "C1"), DAY)
+    row = deliveries.get(inspect(running), ChannelRef("slack", "C1"), DAY)
     assert row is not None and row.status == "sent" and row.message_ids
 
 

@@ -12,42 +12,32 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
 import yarl
 from discord import app_commands
 
-from paperbot.adapters.base import AdapterFatal, ChannelUnavailable
 from paperbot.adapters.discord import render
+from paperbot.bot.commands import sub_command
+from paperbot.bot.deadline import within
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply
-from paperbot.bot.service import Core
+from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, PostKey
+from paperbot.bot.service import Service
 
 logger = logging.getLogger(__name__)
 
-ACK_BUDGET = 2.0  # of the 3 s Discord gives an interaction's first response
 READY_TIMEOUT = 30.0
 CHANNEL_GONE = {10003: "Unknown Channel", 50001: "Missing Access", 50013: "Missing Permissions"}
-SUBCOMMANDS = (
-    "help",
-    "today",
-    "topics",
-    "status",
-    "subscribe ",
-    "unsubscribe ",
-    "schedule ",
-    "size ",
-    "pause",
-    "resume",
-)
 
 
 class DiscordConfigError(Exception):
     """Discord refused the configured token, or the gateway could not be reached; one line, no secret."""
 
 
-def _core(interaction: discord.Interaction[Any]) -> Core:
-    core: Core = interaction.client.paperbot_core  # set by DiscordAdapter._build
+def _core(interaction: discord.Interaction[Any]) -> Service:
+    core: Service = interaction.client.paperbot_core  # set by DiscordAdapter._build
     return core
 
 
@@ -57,6 +47,23 @@ def _ref(interaction: discord.Interaction[Any]) -> ChannelRef:
 
 def _can_manage(interaction: discord.Interaction[Any]) -> bool:
     return bool(interaction.permissions.manage_channels)
+
+
+def _cannot_post(interaction: discord.Interaction[Any]) -> str | None:
+    """Why the bot could not post its digest here, from the permissions Discord sent with the interaction."""
+    allowed = interaction.app_permissions
+    missing = [
+        name
+        for name, ok in (
+            ("View Channel", allowed.view_channel),
+            ("Send Messages", allowed.send_messages),
+            ("Embed Links", allowed.embed_links),
+        )
+        if not ok
+    ]
+    if not missing:
+        return None
+    return f"I lack {', '.join(missing)} in this channel: give paperbot's role those permissions here first"
 
 
 def _view(reply: Reply) -> discord.ui.View | None:
@@ -72,13 +79,13 @@ def _view(reply: Reply) -> discord.ui.View | None:
     return view
 
 
-async def answer(interaction: discord.Interaction[Any], work: asyncio.Future[Reply] | Any) -> None:
+async def _defer(interaction: discord.Interaction[Any], ephemeral: bool = True) -> None:
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+
+async def answer(interaction: discord.Interaction[Any], work: Awaitable[Reply]) -> None:
     """Respond within Discord's 3 s: directly when the reply is ready in time, else defer and follow up."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
-    if task not in done:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-    reply = await task
+    reply, _ = await within(work, lambda: _defer(interaction))
     message = render.reply_message(reply)
     kwargs: dict[str, Any] = {"content": message.content or None, "embeds": message.embeds}
     view = _view(reply)
@@ -148,11 +155,15 @@ class Share(
         return cls(match["q"], int(match["offset"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        reply = await _core(interaction).page(self.query, self.offset)
+        work = _core(interaction).page(self.query, self.offset)
+        reply, late = await within(work, lambda: _defer(interaction, ephemeral=False))
         message = render.reply_message(reply)
         sharer = render.safe(interaction.user.display_name)
         content = render.clip(f"{sharer} shared:\n{message.content}", render.CONTENT_MAX)
-        await interaction.response.send_message(content=content, embeds=message.embeds, ephemeral=False)
+        if late:
+            await interaction.followup.send(content=content, embeds=message.embeds, ephemeral=False)
+        else:
+            await interaction.response.send_message(content=content, embeds=message.embeds, ephemeral=False)
 
 
 def build_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
@@ -163,15 +174,18 @@ def build_tree(client: discord.Client) -> app_commands.CommandTree[Any]:
     )
     @app_commands.describe(query="moe · subscribe kv cache · schedule 09:00 Europe/Berlin · help")
     async def papers(interaction: discord.Interaction[Any], query: str | None = None) -> None:
-        command = Command(_ref(interaction), str(interaction.user.id), query or "", _can_manage(interaction))
+        text = query or ""
+        sub, _ = sub_command(text)
+        cannot_post = _cannot_post(interaction) if sub and sub.registers else None
+        user = str(interaction.user.id)
+        command = Command(_ref(interaction), user, text, _can_manage(interaction), cannot_post)
         await answer(interaction, _core(interaction).handle(command))
 
     @papers.autocomplete("query")
     async def suggest(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        topics = await _core(interaction).topics(_ref(interaction))
-        options = [*SUBCOMMANDS, *(f"unsubscribe {t}" for t in topics), *topics]
+        options = await _core(interaction).suggestions(_ref(interaction))
         typed = current.lower().strip()
-        picked = [o for o in dict.fromkeys(options) if o.startswith(typed)] if typed else list(SUBCOMMANDS)
+        picked = [o for o in dict.fromkeys(options) if o.startswith(typed)]
         return [app_commands.Choice(name=o.strip()[:100], value=o[:100]) for o in picked[:25]]
 
     tree.add_command(papers)
@@ -183,17 +197,12 @@ def commands_hash(tree: app_commands.CommandTree[Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def nonce_for(key: str, part: int) -> str:
-    # Discord nonces are at most 25 characters; the same (channel, day, part) always gives the same one.
-    return hashlib.sha256(f"{key}#{part}".encode()).hexdigest()[:25]
-
-
 class DiscordAdapter:
     platform = "discord"
 
     def __init__(
         self,
-        core: Core,
+        core: Service,
         *,
         token: str,
         api_base: str,
@@ -207,7 +216,6 @@ class DiscordAdapter:
         self.shards = shards
         self.client: discord.Client | None = None
         self._runner: asyncio.Task[None] | None = None
-        self.synced = False
 
     def _build(self) -> discord.Client:
         # discord.py reads these class attributes; setting them is its documented way to point elsewhere.
@@ -241,7 +249,6 @@ class DiscordAdapter:
             return
         await tree.sync()
         await self.core.put_meta(key, digest)
-        self.synced = True
         logger.info("discord commands synced")
 
     async def start(self) -> None:
@@ -273,12 +280,15 @@ class DiscordAdapter:
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
 
-    async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
+    def routes(self) -> list[Any]:
+        return []
+
+    async def post(self, ref: ChannelRef, digest: Digest, key: PostKey) -> list[str]:
         assert self.client is not None, "start() first"
         channel = self.client.get_partial_messageable(int(ref.channel))
         ids = []
         first = 0  # index of the message's first card in the digest
-        for part, message in enumerate(render.digest_messages(digest, marker=_marker(ref, key))):
+        for part, message in enumerate(render.digest_messages(digest, marker=key.marker)):
             view = discord.ui.View(timeout=None)
             cards = digest.cards[first : first + len(message.embeds)]
             for n, card in enumerate(cards, digest.first + first):
@@ -289,7 +299,7 @@ class DiscordAdapter:
                     content=message.content or None,
                     embeds=message.embeds,
                     view=view if view.children else discord.utils.MISSING,
-                    nonce=nonce_for(key, part),
+                    nonce=key.nonce(part),
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
             except discord.HTTPException as exc:
@@ -297,9 +307,9 @@ class DiscordAdapter:
             ids.append(str(sent.id))
         return ids
 
-    async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
+    async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
         assert self.client is not None, "start() first"
-        marker = _marker(ref, key)
+        marker = key.marker
         channel = self.client.get_partial_messageable(int(ref.channel))
         found = []
         try:
@@ -317,16 +327,10 @@ class DiscordAdapter:
         return sorted(found, key=int)
 
 
-def _marker(ref: ChannelRef, key: str) -> str:
-    """What a digest's footers end with, so a restarted bot can find it: "digest 2026-06-10" (or the
-    catch-up's "digest catchup:2026-06-10"); the ledger key is "paperbot:discord:<channel>:<day>"."""
-    return "digest " + key.removeprefix(f"paperbot:{ref.key}:")
-
-
 def _translate(exc: discord.HTTPException) -> Exception:
     if exc.code in CHANNEL_GONE:
         return ChannelUnavailable(f"{CHANNEL_GONE[exc.code]} ({exc.code})")
     if exc.status == 401:
         logger.critical("discord token stopped working; stopping the Discord adapter")
-        return AdapterFatal("discord: 401 Unauthorized")
+        return AdapterFatal("discord", "401 Unauthorized")
     return exc

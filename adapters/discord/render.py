@@ -83,8 +83,9 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
         heading += f"\n{safe(clip(digest.note, 1500))}"
     messages = [Message(content=clip(heading, CONTENT_MAX))]
     footer = " · ".join(p for p in (digest.footer, marker) if p)
+    last = digest.first + len(digest.cards) - 1
     for number, card in enumerate(digest.cards, digest.first):
-        embed = card_embed(number, card, footer if number == len(digest.cards) else "")
+        embed = card_embed(number, card, footer if number == last else "")
         current = messages[-1]
         if len(current.embeds) >= EMBEDS_PER_MESSAGE or current.size() + len(embed) > CHARS_PER_MESSAGE:
             messages.append(Message())

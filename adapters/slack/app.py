@@ -1,15 +1,16 @@
 """Slack adapter: slack-bolt AsyncApp in Socket Mode or HTTP mode, translating to and from the core.
 
 Adapters only translate: a slash command becomes a `Command`, the core's `Reply` becomes Block Kit.
-Slack wants an ack within 3 s: a reply ready within ACK_BUDGET goes in the ack, otherwise the ack says
-"working on it" and the reply follows through `respond()` (the command's response_url).
+Slack wants an ack within 3 s: a reply ready within the core's ack budget (bot.deadline) goes in the
+ack, otherwise the ack says "working on it" and the reply follows through `respond()` (the command's
+response_url). Buttons are acknowledged the same way.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +28,12 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from paperbot.adapters.base import AdapterFatal, ChannelUnavailable
 from paperbot.adapters.slack import render
+from paperbot.bot.commands import sub_command
+from paperbot.bot.deadline import within
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply
-from paperbot.bot.service import Core
+from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, PostKey
+from paperbot.bot.service import Service
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,6 @@ class _NoTokenNotice(logging.Filter):
 _bolt_logger = logging.getLogger(f"{__name__}.bolt")
 _bolt_logger.addFilter(_NoTokenNotice())
 
-ACK_BUDGET = 2.0  # seconds of the 3 s Slack allows, leaving room for the network
 EVENT_TYPE = "paperbot_digest"
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "access_denied", "restricted_action"}
 AUTH_DEAD = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
@@ -55,7 +57,15 @@ class SlackConfigError(Exception):
     """Slack refused the configured credentials; the message is one line without the secret."""
 
 
-SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "users:read")
+SCOPES = (
+    "commands",
+    "chat:write",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "users:read",
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,7 @@ class SlackAdapter:
 
     def __init__(
         self,
-        core: Core,
+        core: Service,
         *,
         bot_token: str | None,
         api_url: str,
@@ -204,41 +214,61 @@ class SlackAdapter:
         user = info.get("user") or {}
         return bool(user.get("is_admin") or user.get("is_owner"))
 
+    async def _cannot_post(self, client: AsyncWebClient, channel: str) -> str | None:
+        """Why the bot could not post its digest here, with the fix; None when it can or can't tell."""
+        try:
+            info = await client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error in CHANNEL_GONE:
+                return f"I can't see this channel ({error}): invite me first with /invite @paperbot"
+            return None  # e.g. missing_scope on an old install: the delivery will say if it fails
+        if not (info.get("channel") or {}).get("is_member", True):
+            return "I'm not a member of this channel: invite me first with /invite @paperbot"
+        return None
+
     async def _reply_for(self, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
         ref = ChannelRef("slack", str(body.get("channel_id", "")), str(body.get("team_id", "")))
         user = str(body.get("user_id", ""))
         text = str(body.get("text", ""))
         can_manage = await self._can_manage(client, user)
-        return await self.core.handle(Command(ref, user, text, user_can_manage=can_manage))
+        sub, _ = sub_command(text)
+        cannot_post = await self._cannot_post(client, ref.channel) if sub and sub.registers else None
+        return await self.core.handle(Command(ref, user, text, can_manage, cannot_post))
 
     # Handlers take bolt's per-request `client`: in multi-workspace mode it carries that workspace's token.
     async def _on_command(
         self, ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient
     ) -> None:
-        task = asyncio.ensure_future(self._reply_for(client, command))
-        done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
-        if task in done:
-            await ack(**render.reply_payload(task.result()))
-            return
-        await ack(response_type="ephemeral", text="Working on it…")
-        await respond(**render.reply_payload(await task))
+        async def working() -> None:
+            await ack(response_type="ephemeral", text="Working on it…")
+
+        reply, late = await within(self._reply_for(client, command), working)
+        if late:
+            await respond(**render.reply_payload(reply))
+        else:
+            await ack(**render.reply_payload(reply))
+
+    async def _answer_action(self, ack: Any, work: Awaitable[Reply]) -> Reply:
+        reply, late = await within(work, ack)
+        if not late:
+            await ack()
+        return reply
 
     async def _on_more_like(self, ack: Any, action: dict[str, Any], respond: Any) -> None:
-        await ack()
-        reply = await self.core.more_like(str(action.get("value", "")))
+        reply = await self._answer_action(ack, self.core.more_like(str(action.get("value", ""))))
         await respond(**render.reply_payload(reply), replace_original=False)
 
     async def _on_next(self, ack: Any, action: dict[str, Any], respond: Any) -> None:
-        await ack()
         query, offset = _page_value(action)
-        await respond(**render.reply_payload(await self.core.page(query, offset)), replace_original=True)
+        reply = await self._answer_action(ack, self.core.page(query, offset))
+        await respond(**render.reply_payload(reply), replace_original=True)
 
     async def _on_share(
         self, ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any, client: AsyncWebClient
     ) -> None:
-        await ack()
         query, offset = _page_value(action)
-        reply = await self.core.page(query, offset)
+        reply = await self._answer_action(ack, self.core.page(query, offset))
         if reply.digest is None:
             await respond(**render.reply_payload(reply), replace_original=False)
             return
@@ -257,14 +287,14 @@ class SlackAdapter:
 
     # -- daily posts --------------------------------------------------------------------------------------
 
-    async def post(self, ref: ChannelRef, digest: Digest, key: str) -> list[str]:
+    async def post(self, ref: ChannelRef, digest: Digest, key: PostKey) -> list[str]:
         token = await self._token_for(ref)
         messages = render.digest_messages(digest)
         ids: list[str] = []
         for part, message in enumerate(messages, 1):
             metadata = {
                 "event_type": EVENT_TYPE,
-                "event_payload": {"key": key, "part": part, "parts": len(messages)},
+                "event_payload": {"key": key.token, "part": part, "parts": len(messages)},
             }
             try:
                 response = await self.client.chat_postMessage(
@@ -281,7 +311,7 @@ class SlackAdapter:
             ids.append(str(response.get("ts")))
         return ids
 
-    async def find_posted(self, ref: ChannelRef, key: str) -> list[str] | None:
+    async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
         try:
             response = await self.client.conversations_history(
                 token=await self._token_for(ref), channel=ref.channel, limit=200, include_all_metadata=True
@@ -296,7 +326,7 @@ class SlackAdapter:
             str(m.get("ts"))
             for m in response.get("messages") or []
             if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
-            and (m.get("metadata") or {}).get("event_payload", {}).get("key") == key
+            and (m.get("metadata") or {}).get("event_payload", {}).get("key") == key.token
         ]
         return sorted(found)
 
@@ -315,5 +345,5 @@ def _translate(exc: SlackApiError) -> Exception:
         return ChannelUnavailable(error)
     if error in AUTH_DEAD:
         logger.critical("slack credentials stopped working (%s); stopping the Slack adapter", error)
-        return AdapterFatal(f"Slack: {error}")
+        return AdapterFatal("slack", error)
     return exc

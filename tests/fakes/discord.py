@@ -20,7 +20,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.discord_rules import embed_errors, guild_payload, interaction_payload, message_payload
+from tests.fakes.discord_rules import (
+    BOT_DEFAULT,
+    embed_errors,
+    guild_payload,
+    interaction_payload,
+    message_payload,
+)
 from tests.fakes.server import serve
 
 BOT_TOKEN = "discord-test-token"
@@ -56,6 +62,7 @@ class FakeDiscord:
         default_factory=dict
     )  # channel -> (status, code, message)
     interactions: dict[str, Interaction] = field(default_factory=dict)
+    bot_permissions: dict[str, int] = field(default_factory=dict)  # channel -> the bot's permission bits
     commands: list[dict[str, Any]] = field(default_factory=list)
     command_puts: int = 0
     identifies: int = 0
@@ -311,7 +318,10 @@ class FakeDiscord:
 
     def _base(self, kind: int, channel_id: str, user_id: str, manage: bool) -> dict[str, Any]:
         user = self.user(user_id, "ada", bot=False)
-        return interaction_payload(self.snowflake(), APP_ID, GUILD_ID, kind, channel_id, user, manage)
+        allowed = self.bot_permissions.get(channel_id, BOT_DEFAULT)
+        return interaction_payload(
+            self.snowflake(), APP_ID, GUILD_ID, kind, channel_id, user, manage, allowed
+        )
 
     async def _send(self, payload: dict[str, Any]) -> Interaction:
         await asyncio.wait_for(self.connected.wait(), 10)

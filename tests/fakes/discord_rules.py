@@ -78,10 +78,19 @@ def guild_payload(guild_id: str, channel_ids: list[str]) -> dict[str, Any]:
 
 MANAGE_CHANNELS = 1 << 4
 VIEW_AND_SEND = (1 << 10) | (1 << 11)
+EMBED_LINKS = 1 << 14
+BOT_DEFAULT = VIEW_AND_SEND | EMBED_LINKS  # what the bot's role has in a channel unless a test says otherwise
 
 
 def interaction_payload(
-    iid: str, app_id: str, guild_id: str, kind: int, channel_id: str, user: dict[str, Any], manage: bool
+    iid: str,
+    app_id: str,
+    guild_id: str,
+    kind: int,
+    channel_id: str,
+    user: dict[str, Any],
+    manage: bool,
+    app_permissions: int = BOT_DEFAULT,
 ) -> dict[str, Any]:
     """INTERACTION_CREATE's body, with the fields discord.py reads (a partial channel needs them all)."""
     permissions = str(MANAGE_CHANNELS if manage else VIEW_AND_SEND)
@@ -117,7 +126,7 @@ def interaction_payload(
             "flags": 0,
             "permissions": permissions,
         },
-        "app_permissions": "2048",
+        "app_permissions": str(app_permissions),  # the bot's own permissions in the channel
         "locale": "en-US",
         "guild_locale": "en-US",
         "entitlements": [],

@@ -59,6 +59,7 @@ class FakeSlack:
     scripted: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     workspace_per_minute: int | None = None  # chat.postMessage across the workspace (bench: real values)
     ratelimited: int = 0  # 429s answered, of every kind
+    post_latency: float = 0.0  # seconds chat.postMessage takes; the message is visible only after it
     url: str = ""
     api_url: str = ""
     _runner: web.AppRunner | None = None
@@ -223,6 +224,8 @@ class FakeSlack:
             )
         channel.bucket -= 1.0
         self._workspace_bucket -= 1.0
+        if self.post_latency:
+            await asyncio.sleep(self.post_latency)
         self._clock += 1.0
         ts = f"{self._clock:.6f}"
         message = {"ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks", [])}
@@ -231,6 +234,14 @@ class FakeSlack:
                 message[key] = args[key]
         channel.messages.append(message)
         return web.json_response({"ok": True, "channel": channel_id, "ts": ts, "message": message})
+
+    async def _conversations_info(self, args: dict[str, Any]) -> web.Response:
+        channel_id = str(args.get("channel", ""))
+        if self._channel_error(channel_id, args["_team"]) == "channel_not_found":
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        channel = self.channels[channel_id]
+        info = {"id": channel_id, "is_member": channel.member, "is_archived": channel.archived}
+        return web.json_response({"ok": True, "channel": info})
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
         channel_id = str(args.get("channel", ""))
