@@ -89,7 +89,9 @@ class Bot:
         open_database(settings).close()  # fail at start-up, in one line, on a bad file or schema
         self.database = DatabaseOwner(lambda: open_database(settings))
         self.lane = self.database.background
-        self.service = Service(self.database.commands, defaults_of(settings), self._schedule_changed)
+        self.service = Service(
+            self.database.reads, self.database.writes, defaults_of(settings), self._schedule_changed
+        )
         self.adapters: dict[str, ChatAdapter] = build_adapters(settings, self.service)
         self.stopped_adapters: dict[str, str] = {}
         self.client = hf_client(settings)
@@ -217,6 +219,7 @@ class Bot:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+        self.take_delivery_lock()  # before anything starts: a second paperbot stops here, in one line
         try:
             await self.start()
             await stop.wait()

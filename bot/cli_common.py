@@ -6,6 +6,7 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from paperbot.bot.config import ConfigError, Settings, load_settings
 from paperbot.bot.context import Context
@@ -16,7 +17,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -67,6 +67,11 @@ class SubCommand:
     registers: bool = False  # sets the channel up for daily digests: the bot must be able to post there
 
     @property
+    def writes(self) -> bool:
+        """Whether it changes the database: exactly the sub-commands that need manage rights do."""
+        return self.manage
+
+    @property
     def usage(self) -> str:
         return f"/papers {self.name} {self.args}".strip()
 

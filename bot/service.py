@@ -1,8 +1,8 @@
-"""The core as adapters call it: async methods that run the synchronous core on the commands lane.
+"""The core as adapters call it: async methods that run the synchronous core on a database lane.
 
-Every call runs on `storage.worker`'s commands lane (one thread, one connection), so a slow search or a
-database lock held by another process never blocks the event loop, and a delivery pass on the
-background lane never delays a command.
+Commands that only look run on `storage.worker`'s reads lane, commands that change a channel on its
+writes lane, so a slow search or a lock held by another process never blocks the event loop, a
+`subscribe` waiting for that lock never delays a search, and a delivery pass never delays either.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TypeVar
 import sqlite_utils
 
 from paperbot.bot.cards import to_card
-from paperbot.bot.commands import GRAMMAR, handle, search_reply
+from paperbot.bot.commands import GRAMMAR, handle, search_reply, sub_command
 from paperbot.bot.context import Context, Defaults
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import STOPWORDS, tokens
@@ -32,30 +32,33 @@ MORE_LIKE_WORDS = 6
 class Service:
     def __init__(
         self,
-        lane: Lane,
+        reads: Lane,
+        writes: Lane,
         defaults: Defaults,
         on_schedule_change: Callable[[], None] | None = None,
     ) -> None:
-        self._lane = lane
+        self._reads = reads
+        self._writes = writes
         self._defaults = defaults
-        self._ctx: Context | None = None
+        self._last_search: dict[tuple[str, str], tuple[str, int]] = {}  # shared by both lanes' contexts
         self.on_schedule_change = on_schedule_change
 
     def _context(self, db: sqlite_utils.Database) -> Context:
-        # Built on the lane's thread, for the lane's connection; kept for `/papers more`'s memory.
-        if self._ctx is None or self._ctx.db is not db:
-            self._ctx = Context(db, self._defaults, on_schedule_change=self._schedule_changed)
-        return self._ctx
+        return Context(
+            db, self._defaults, on_schedule_change=self._schedule_changed, last_search=self._last_search
+        )
 
     def _schedule_changed(self) -> None:
         if self.on_schedule_change is not None:
             self.on_schedule_change()
 
-    async def _run(self, fn: Callable[[Context], T]) -> T:
-        return await self._lane(lambda db: fn(self._context(db)))
+    async def _run(self, fn: Callable[[Context], T], *, writes: bool = False) -> T:
+        lane = self._writes if writes else self._reads
+        return await lane(lambda db: fn(self._context(db)))
 
     async def handle(self, cmd: Command) -> Reply:
-        return await self._run(lambda ctx: handle(ctx, cmd))
+        sub, _ = sub_command(cmd.text)
+        return await self._run(lambda ctx: handle(ctx, cmd), writes=bool(sub and sub.writes))
 
     async def page(self, query: str, offset: int) -> Reply:
         return await self._run(lambda ctx: search_reply(ctx, query, max(offset, 0)))
@@ -65,14 +68,14 @@ class Service:
 
     async def suggestions(self, ref: ChannelRef) -> list[str]:
         """Autocomplete: every sub-command, then unsubscribing from and searching for each topic."""
-        topics = await self._lane(channel_store.topics, ref)
+        topics = await self._reads(channel_store.topics, ref)
         return [*(sub.hint for sub in GRAMMAR), *(f"unsubscribe {t}" for t in topics), *topics]
 
     async def get_meta(self, key: str) -> str | None:
-        return await self._lane(meta.get, key)
+        return await self._reads(meta.get, key)
 
     async def put_meta(self, key: str, value: str) -> None:
-        await self._lane(meta.put, key, value)
+        await self._writes(meta.put, key, value)
 
 
 def more_like(ctx: Context, arxiv_id: str) -> Reply:

@@ -1,10 +1,12 @@
 """The running bot's one owner of the database: every SQLite call it makes runs on a worker thread.
 
 The event loop never touches SQLite, so a platform's acknowledgement never waits on a lock held by
-another process (a `paperbot import` from cron) or on a large delivery pass. Two lanes, each one thread
-with its own connection: `commands` for what people typed or pressed, `background` for delivery, fetches
-and scheduling. A command therefore never queues behind a fan-out to thousands of channels; the two
-connections meet only in SQLite's own locking (WAL: readers never wait for the writer).
+another process (a `paperbot import` from cron) or on a large delivery pass. Three lanes, each one
+thread with its own connection: `reads` for the commands people type that only look (searches, help,
+status), `writes` for the ones that change a channel, `background` for delivery, fetches and scheduling.
+A search therefore never queues behind a fan-out to thousands of channels, nor behind a `subscribe`
+waiting for another process's write lock; the connections meet only in SQLite's own locking (WAL:
+readers never wait for a writer).
 """
 
 from __future__ import annotations
@@ -60,12 +62,13 @@ class Lane:
 
 
 class DatabaseOwner:
-    """The two lanes of one database file, opened lazily on their threads."""
+    """The lanes of one database file, each connection opened lazily on its own thread."""
 
     def __init__(self, open_db: Opener) -> None:
-        self.commands = Lane(open_db, "commands")
+        self.reads = Lane(open_db, "reads")
+        self.writes = Lane(open_db, "writes")
         self.background = Lane(open_db, "background")
 
     def close(self) -> None:
-        self.commands.close()
-        self.background.close()
+        for lane in (self.reads, self.writes, self.background):
+            lane.close()

@@ -66,9 +66,10 @@ def bot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **settings: str) ->
         "PAPERBOT_RETRY_BACKOFF": "0",
         "HF_API_URL": "http://127.0.0.1:9",  # nothing listens there
     }
-    for name, value in {**defaults, **settings}.items():
+    chosen = {**defaults, **settings}
+    for name, value in chosen.items():
         monkeypatch.setenv(name, value)
-    return db
+    return Path(chosen["PAPERBOT_DB"])
 
 
 def seed(db_path: Path, items: list[dict[str, Any]]) -> None:
