@@ -18,7 +18,7 @@ from paperbot.adapters.console import print_reply, render_digest
 from paperbot.bot import runtime
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import Context, Defaults, handle, search_reply
-from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.config import ConfigError, Settings, platform_notice
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
@@ -290,6 +290,11 @@ app.command()(demo)
 def run() -> None:
     """The bot: every configured adapter, the scheduler and catch-up. Stops cleanly on SIGTERM/SIGINT."""
     cfg = settings()
+    notice = platform_notice(cfg)
+    if notice is not None and notice.kind == "error":
+        raise fail(notice.text)
+    if notice is not None:
+        err.print(f"[yellow]warning:[/yellow] {notice.text}", highlight=False)
     logging.getLogger().setLevel(cfg.log_level.upper())
     # APScheduler logs two lines per job run at INFO; paperbot logs what the jobs did instead.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
