@@ -29,7 +29,7 @@ from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
 from paperbot.bot.sources.files import FileImportError, load_file
 from paperbot.bot.sources.hf import SourceError
-from paperbot.bot.status import channel_status, fetch_line
+from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 
@@ -245,11 +245,12 @@ def status(
         for name, value in cfg.masked().items():
             out.print(f"{name.upper()}={value}", highlight=False, markup=False)
         out.print()
-    out.print(fetch_line(ctx.db), highlight=False)
+    for line in fetch_lines(ctx.db):
+        out.print(line, highlight=False, markup=False)
     out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False)
     for found in channel_store.list_channels(ctx.db):
         out.print(f"\n[bold]{found.ref.key}[/bold]", highlight=False)
-        for line in channel_status(ctx.db, found, datetime.now(UTC)).splitlines()[1:]:
+        for line in channel_lines(ctx.db, found, datetime.now(UTC)):
             out.print(f"  {line}", highlight=False, markup=False)
 
 

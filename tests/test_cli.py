@@ -115,7 +115,9 @@ async def test_fetch_from_the_local_hf(env: Path, fake_hf: FakeHF, monkeypatch: 
     proc = await _run_cli(["fetch", "--date", "2026-06-11"], env)
     assert proc.returncode == 1 and "HTTP 500" in proc.stderr
     status = await _run_cli(["status"], env)
-    assert "FAILED" in status.stdout
+    good, failed = status.stdout.splitlines()[:2]
+    assert good.startswith("Last fetch: ") and good.endswith("120 papers (list of Wed 10 Jun)")
+    assert failed.startswith("Fetch failed: ") and "(list of Thu 11 Jun): " in failed and "HTTP 500" in failed
 
 
 async def _run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
