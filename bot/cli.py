@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
 
 from paperbot.adapters.console import print_reply, render_digest
 from paperbot.bot import runtime
@@ -24,6 +23,7 @@ from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
 from paperbot.bot.ingest import import_batch, store_papers
 from paperbot.bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
+from paperbot.bot.progress import steps
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
@@ -32,6 +32,8 @@ from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
+
+IMPORT_LOG_EVERY = 100_000  # papers between progress lines when the output is a log, not a terminal
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -63,10 +65,9 @@ def import_cmd(
         raise fail(str(exc)) from None
     db = context(settings()).db
     total = sum(len(b.papers) for _, b in batches)
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("importing", total=total)
+    with steps(err, "importing", total, "papers", every=IMPORT_LOG_EVERY) as advance:
         for path, batch in batches:
-            days = import_batch(db, batch, progress=lambda n: progress.advance(task, n))
+            days = import_batch(db, batch, progress=advance)
             for warning in batch.warnings:
                 err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
@@ -99,18 +100,31 @@ def fetch(
     cfg = settings()
     db = context(cfg).db
 
-    async def go() -> list[runtime.FetchOutcome]:
-        async with runtime.hf_client(cfg) as client:
-            with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("fetching", total=len(days))
-                return await runtime.fetch_days(db, client, days, lambda _: progress.advance(task))
-
-    outcomes = asyncio.run(go())
-    for outcome in outcomes:
-        if outcome.error:
+    def report(outcome: runtime.FetchOutcome) -> None:
+        # One line per day as it completes: progress that also reads well in a log.
+        if outcome.unreachable:
+            left = len(days) - days.index(date.fromisoformat(outcome.day)) - 1
+            later = f"; stopped, {left} later day{'s' if left != 1 else ''} not fetched" if left else ""
+            err.print(
+                f"[red]{outcome.day}: {outcome.error}{later}[/red] (`paperbot doctor` checks the connection)",
+                highlight=False,
+            )
+        elif outcome.error:
             err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False)
         else:
-            out.print(f"{outcome.day}: {outcome.count} papers")
+            out.print(f"{outcome.day}: {outcome.count} papers", highlight=False)
+
+    async def go() -> list[runtime.FetchOutcome]:
+        async with runtime.hf_client(cfg) as client:
+            with steps(err, "fetching", len(days), "days", every=0) as advance:
+
+                def done(outcome: runtime.FetchOutcome) -> None:
+                    report(outcome)
+                    advance(1)
+
+                return await runtime.fetch_days(db, client, days, done)
+
+    outcomes = asyncio.run(go())
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
 

@@ -14,7 +14,7 @@ import sqlite_utils
 from paperbot.bot import aliases
 from paperbot.bot.models import ListedPaper, Paper
 from paperbot.bot.sources.files import ImportBatch
-from paperbot.bot.sources.hf import HFClient, SourceError
+from paperbot.bot.sources.hf import HFClient, SourceError, Unreachable
 from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class FetchOutcome:
     day: str
     count: int
     error: str | None = None
+    unreachable: bool = False  # the source could not be reached at all (not an HTTP error)
 
 
 async def fetch_day(db: sqlite_utils.Database, client: HFClient, day: date) -> FetchOutcome:
@@ -71,7 +72,7 @@ async def fetch_day(db: sqlite_utils.Database, client: HFClient, day: date) -> F
     except SourceError as exc:
         logger.warning("fetch day=%s failed: %s", text, exc)
         paper_store.record_fetch(db, text, 0, str(exc))
-        return FetchOutcome(text, 0, str(exc))
+        return FetchOutcome(text, 0, str(exc), unreachable=isinstance(exc, Unreachable))
     store_papers(db, [lp.paper for lp in listed])
     if listed:
         paper_store.save_daily(db, text, listed)

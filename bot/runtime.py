@@ -65,12 +65,16 @@ async def fetch_days(
     days: list[date],
     progress: Callable[[FetchOutcome], None] | None = None,
 ) -> list[FetchOutcome]:
+    """Fetch each day in turn; stop at the first day the source cannot be reached at all (each day would
+    only wait through the same retries again). The days after it are not in the result."""
     outcomes = []
     for day in days:
         outcome = await fetch_day(db, client, day)
         outcomes.append(outcome)
         if progress:
             progress(outcome)
+        if outcome.unreachable:
+            break
     return outcomes
 
 
