@@ -21,6 +21,7 @@ from paperbot.bot.config import ConfigError, Settings, platform_notice
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
+from paperbot.bot.doctor import doctor
 from paperbot.bot.ingest import import_batch, store_papers
 from paperbot.bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
 from paperbot.bot.progress import steps
@@ -151,7 +152,7 @@ def fetch_arxiv(category: str, limit: int) -> None:
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, author:"Tri Dao"')],
+    query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, video author:"Jan Kautz"')],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
@@ -299,6 +300,7 @@ def chat(
 
 
 app.command()(demo)
+app.command()(doctor)
 
 
 @app.command()
