@@ -70,9 +70,9 @@ def import_cmd(
         for path, batch in batches:
             days = import_batch(db, batch, progress=advance)
             for warning in batch.warnings:
-                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
-            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False)
+            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -109,11 +109,12 @@ def fetch(
             err.print(
                 f"[red]{outcome.day}: {outcome.error}{later}[/red] (`paperbot doctor` checks the connection)",
                 highlight=False,
+                soft_wrap=True,
             )
         elif outcome.error:
-            err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False)
+            err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False, soft_wrap=True)
         else:
-            out.print(f"{outcome.day}: {outcome.count} papers", highlight=False)
+            out.print(f"{outcome.day}: {outcome.count} papers", highlight=False, soft_wrap=True)
 
     async def go() -> list[runtime.FetchOutcome]:
         async with runtime.hf_client(cfg) as client:
@@ -258,15 +259,15 @@ def status(
     ctx = context(cfg)
     if show_settings:
         for name, value in cfg.masked().items():
-            out.print(f"{name.upper()}={value}", highlight=False, markup=False)
+            out.print(f"{name.upper()}={value}", highlight=False, markup=False, soft_wrap=True)
         out.print()
     for line in fetch_lines(ctx.db):
-        out.print(line, highlight=False, markup=False)
-    out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False)
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False, soft_wrap=True)
     for found in channel_store.list_channels(ctx.db):
         out.print(f"\n[bold]{found.ref.key}[/bold]", highlight=False)
         for line in channel_lines(ctx.db, found, datetime.now(UTC)):
-            out.print(f"  {line}", highlight=False, markup=False)
+            out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -311,7 +312,7 @@ def run() -> None:
     if notice is not None and notice.kind == "error":
         raise fail(notice.text)
     if notice is not None:
-        err.print(f"[yellow]warning:[/yellow] {notice.text}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {notice.text}", highlight=False, soft_wrap=True)
     logging.getLogger().setLevel(cfg.log_level.upper())
     # APScheduler logs two lines per job run at INFO; paperbot logs what the jobs did instead.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -90,6 +90,12 @@ def platform_notice(settings: Settings) -> Notice | None:
     """What `paperbot run` must say about the chat platforms before it starts, if anything: half a Slack
     set-up is an error (it would silently run without Slack), none at all is worth one warning line."""
     slack_installs = bool(settings.slack_client_id and settings.slack_client_secret)
+    if settings.slack_bot_token and not (settings.slack_app_token or settings.slack_signing_secret):
+        return Notice(
+            "error",
+            "SLACK_BOT_TOKEN is set but Slack cannot reach paperbot: set SLACK_APP_TOKEN (Socket Mode, "
+            "no public URL) or SLACK_SIGNING_SECRET (HTTP mode)",
+        )
     if settings.slack_bot_token or slack_installs or settings.discord_token:
         return None
     for partial in ("slack_app_token", "slack_signing_secret"):

@@ -147,6 +147,9 @@ def test_demo_offline_says_so_quickly(env: Path, monkeypatch: pytest.MonkeyPatch
     code, out, err = cli("demo")
     assert "Could not fetch from Hugging Face" in err
     assert code == 0 and "built-in sample" in err and "/papers moe" in out
+    # It does create the database file (empty): say so rather than "nothing was saved".
+    assert "nothing was saved" not in err and "kept in memory only" in " ".join(err.split())
+    assert "bot.db holds just what you fetch or import" in " ".join(err.split())
 
 
 async def test_fetch_an_arxiv_category(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
-from tests.conftest import PLATFORM_SETTINGS
+from tests.conftest import PLATFORM_SETTINGS, shared_data
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / ".env.example"
@@ -29,7 +31,7 @@ def run_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "paperbot.bot", *args],
         cwd=folder,
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": "80"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,7 +80,9 @@ def test_env_example_and_readme_list_every_setting() -> None:
         ({}, "warning", "no chat platform configured: running console-only"),
         ({"SLACK_APP_TOKEN": "xapp-1"}, "error", "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not"),
         ({"SLACK_SIGNING_SECRET": "s"}, "error", "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1"}, None, ""),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "error", "set SLACK_APP_TOKEN (Socket Mode, no public URL) or"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, None, ""),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, None, ""),
         ({"SLACK_APP_TOKEN": "xapp-1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x"}, None, ""),
         ({"DISCORD_TOKEN": "d"}, None, ""),
     ],
@@ -105,7 +109,7 @@ def test_run_without_tokens_warns_then_runs_console_only(tmp_path: Path) -> None
     proc = subprocess.Popen(
         [sys.executable, "-m", "paperbot.bot", "run"],
         cwd=tmp_path,
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": "80"},
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -124,3 +128,44 @@ def test_run_without_tokens_warns_then_runs_console_only(tmp_path: Path) -> None
         proc.terminate()
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+# Each Slack Web API method paperbot calls, and the bot scopes it needs. A new method must be added here,
+# which makes whoever adds it say which scope it needs.
+METHOD_SCOPES = {
+    "auth.test": set(),
+    "apps.connections.open": set(),  # app-level token (connections:write), not a bot scope
+    "chat.postMessage": {"chat:write"},
+    "conversations.history": {"channels:history", "groups:history"},
+    "conversations.info": {"channels:read", "groups:read"},
+    "users.info": {"users:read"},
+}
+
+
+def test_slack_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
+    adapter = (ROOT / "adapters" / "slack" / "app.py").read_text()
+    doctor = (ROOT / "bot" / "doctor.py").read_text()
+    called = {
+        m.replace("_", ".")
+        for m in re.findall(r"client\.(auth_test|chat_\w+|conversations_\w+|users_\w+)\(", adapter)
+    }
+    called |= set(re.findall(r'_slack\(client, settings, "([\w.]+)"', doctor))
+    assert called <= set(METHOD_SCOPES), called - set(METHOD_SCOPES)
+    manifest = (ROOT / "slack" / "manifest.yaml").read_text()
+    bot_scopes = manifest.split("    bot:\n", 1)[1].split("\nsettings:", 1)[0]
+    listed = set(re.findall(r"^\s+- ([a-z:.]+)", bot_scopes, re.MULTILINE))
+    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
+    assert listed == needed
+    assert "three request URLs" not in manifest
+
+
+def test_readme_search_examples_find_papers_on_the_recorded_data(tmp_path: Path) -> None:
+    days = sorted((shared_data() / "hf_daily_papers").glob("*.json"))
+    assert run_in(tmp_path, "import", *map(str, days)).returncode == 0
+    readme = (ROOT / "README.md").read_text()
+    examples = re.findall(r"^paperbot search (.+?)(?: --json)?\s+#", readme, re.MULTILINE)
+    assert len(examples) >= 3, examples
+    for example in examples:
+        (query,) = shlex.split(example)
+        proc = run_in(tmp_path, "search", query, "--json")
+        assert proc.returncode == 0 and json.loads(proc.stdout), f"README example finds nothing: {query}"
