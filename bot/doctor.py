@@ -31,6 +31,14 @@ DISCORD_RIGHTS = (
 )
 
 
+SLACK_NETWORK = (
+    "check the network, a proxy (HTTPS_PROXY) and SLACK_API_URL (https://slack.com/api/), or retry later"
+)
+DISCORD_NETWORK = "check the network, a proxy (HTTPS_PROXY) and DISCORD_API_BASE, or retry later"
+# What Slack answers when the token itself is the problem (rather than the network or a scope).
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -90,8 +98,12 @@ async def _slack(client: httpx.AsyncClient, settings: Settings, method: str, **a
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     response = await client.post(base + method, data=args, headers={"Authorization": f"Bearer {token}"})
-    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    return body if isinstance(body, dict) else {}
+    body = (
+        response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+    )
+    if not isinstance(body, dict):  # a proxy's error page, or SLACK_API_URL pointing somewhere else
+        return {"ok": False, "error": f"HTTP {response.status_code} without a Slack API answer"}
+    return body
 
 
 async def check_slack(client: httpx.AsyncClient, settings: Settings, db: Any) -> list[Check]:
@@ -102,14 +114,16 @@ async def check_slack(client: httpx.AsyncClient, settings: Settings, db: Any) ->
     try:
         auth = await _slack(client, settings, "auth.test")
     except httpx.HTTPError as exc:
-        fix = "check the network, a proxy (HTTPS_PROXY) or SLACK_API_URL"
-        return [Check("slack token", False, f"cannot reach Slack at {settings.slack_api_url} ({exc!r})", fix)]
-    if not auth.get("ok"):
+        detail = f"cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})"
+        return [Check("slack token", False, detail, SLACK_NETWORK)]
+    if not auth.get("ok") and auth.get("error") in TOKEN_ERRORS:
         fix = (
             "make a new bot token (api.slack.com/apps -> your app -> Install App -> Reinstall), "
             "put the xoxb-... token in SLACK_BOT_TOKEN and restart paperbot"
         )
         return [Check("slack token", False, f"Slack rejected SLACK_BOT_TOKEN ({auth.get('error')})", fix)]
+    if not auth.get("ok"):
+        return [Check("slack token", False, f"Slack answered {auth.get('error')}", SLACK_NETWORK)]
     team = str(auth.get("team_id", ""))
     checks = [Check("slack token", True, f"works (workspace {team}, bot user {auth.get('user_id')})")]
     for channel in channel_store.list_channels(db, "slack") if db is not None else []:
@@ -123,7 +137,10 @@ async def _slack_channel(
     client: httpx.AsyncClient, settings: Settings, channel: channel_store.ChannelSettings
 ) -> Check:
     name = f"slack channel {channel.ref.channel}"
-    info = await _slack(client, settings, "conversations.info", channel=channel.ref.channel)
+    try:
+        info = await _slack(client, settings, "conversations.info", channel=channel.ref.channel)
+    except httpx.HTTPError as exc:
+        return Check(name, False, f"cannot reach Slack ({type(exc).__name__})", SLACK_NETWORK)
     found = info.get("channel") or {}
     if not info.get("ok"):
         error = info.get("error")
@@ -153,9 +170,18 @@ async def check_discord(client: httpx.AsyncClient, settings: Settings, db: Any) 
     try:
         me = await client.get(f"{base}/users/@me", headers=headers)
     except httpx.HTTPError as exc:
-        fix = "check the network, a proxy (HTTPS_PROXY) or DISCORD_API_BASE"
-        return [Check("discord token", False, f"cannot reach Discord at {base} ({exc!r})", fix)]
-    if me.status_code != 200:
+        return [
+            Check(
+                "discord token",
+                False,
+                f"cannot reach Discord at {base} ({type(exc).__name__})",
+                DISCORD_NETWORK,
+            )
+        ]
+    if me.status_code != 200 and me.status_code != 401:
+        detail = f"Discord answered HTTP {me.status_code}"
+        return [Check("discord token", False, detail, DISCORD_NETWORK)]
+    if me.status_code == 401:
         fix = (
             "reset the token (discord.com/developers -> your app -> Bot -> Reset Token) and set DISCORD_TOKEN"
         )
@@ -165,7 +191,11 @@ async def check_discord(client: httpx.AsyncClient, settings: Settings, db: Any) 
         name = f"discord channel {channel.ref.channel}"
         # Minimal check: the bot can see the channel. Send rights would need the guild's roles and the
         # channel's overwrites; a digest that is refused is paused with Discord's reason instead.
-        response = await client.get(f"{base}/channels/{channel.ref.channel}", headers=headers)
+        try:
+            response = await client.get(f"{base}/channels/{channel.ref.channel}", headers=headers)
+        except httpx.HTTPError as exc:
+            checks.append(Check(name, False, f"cannot reach Discord ({type(exc).__name__})", DISCORD_NETWORK))
+            continue
         if response.status_code == 404:
             fix = "the channel was deleted; subscribe another channel (its digest here is paused at the next post)"
             checks.append(Check(name, False, "Discord says Unknown Channel", fix))

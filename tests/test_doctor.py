@@ -170,3 +170,21 @@ def test_half_slack_setup_fails_the_settings_check(tmp_path: Path, monkeypatch: 
         "FAIL  settings:" in proc.stdout
         and "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not" in proc.stdout
     )
+
+
+async def test_slack_unreachable_or_missing_a_scope_is_not_called_a_bad_token(
+    env: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_slack.script_error("conversations.info", "missing_scope")  # an app made from an older manifest
+    proc = await doctor()
+    scope = line(proc, f"slack channel {SLACK_OK}")
+    assert proc.returncode == 1 and "Slack says missing_scope" in scope
+    assert "fix: add the channels:read and groups:read scopes" in scope
+    assert line(proc, "slack token").startswith("ok    ")
+
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens there
+    proc = await doctor()
+    token = line(proc, "slack token")
+    assert proc.returncode == 1 and "cannot reach Slack at http://127.0.0.1:9/api/" in token
+    assert "rejected" not in token and "fix: check the network" in token
+    assert "Traceback" not in proc.stderr
