@@ -50,9 +50,10 @@ def render_digest(digest: Digest) -> Panel:
         if number > 1:
             parts.append(Text(""))
         parts.append(card_text(number, card))
-    return Panel(
-        Group(*parts), title=escape(digest.title), subtitle=escape(digest.footer) or None, expand=True
-    )
+    if digest.footer:
+        # Inside the panel, where it wraps: a border subtitle is cut to one line at 80 columns.
+        parts.append(Text("\n" + digest.footer, style="dim"))
+    return Panel(Group(*parts), title=escape(digest.title), expand=True)
 
 
 def print_reply(console: Console, reply: Reply) -> None:

@@ -12,27 +12,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
 
 from paperbot.bot import app as composition
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import handle, search_reply
-from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.config import ConfigError, Settings, platform_notice
 from paperbot.bot.context import Context, Defaults
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
+from paperbot.bot.doctor import doctor
 from paperbot.bot.factories import hf_client, lane
 from paperbot.bot.ingest import FetchOutcome, fetch_days, import_batch, store_papers
 from paperbot.bot.models import ChannelRef, Command, Digest, Paper, Reply, ReplyKind
+from paperbot.bot.progress import steps
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
 from paperbot.bot.sources.files import FileImportError, load_file
 from paperbot.bot.sources.hf import SourceError
-from paperbot.bot.status import channel_status, fetch_line
+from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
+
+IMPORT_LOG_EVERY = 100_000  # papers between progress lines when the output is a log, not a terminal
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -64,14 +67,13 @@ def import_cmd(
         raise fail(str(exc)) from None
     db = context(settings()).db
     total = sum(len(b.papers) for _, b in batches)
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("importing", total=total)
+    with steps(err, "importing", total, "papers", every=IMPORT_LOG_EVERY) as advance:
         for path, batch in batches:
-            days = import_batch(db, batch, progress=lambda n: progress.advance(task, n))
+            days = import_batch(db, batch, progress=advance)
             for warning in batch.warnings:
-                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
-            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False)
+            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -100,22 +102,36 @@ def fetch(
     cfg = settings()
     context(cfg)  # a bad database fails here, in one line
 
+    def report(outcome: FetchOutcome) -> None:
+        # One line per day as it completes: progress that also reads well in a log.
+        if outcome.unreachable:
+            left = len(days) - days.index(date.fromisoformat(outcome.day)) - 1
+            later = f"; stopped, {left} later day{'s' if left != 1 else ''} not fetched" if left else ""
+            err.print(
+                f"[red]{outcome.day}: {outcome.error}{later}[/red] (`paperbot doctor` checks the connection)",
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif outcome.error:
+            err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False, soft_wrap=True)
+        else:
+            out.print(f"{outcome.day}: {outcome.count} papers", highlight=False, soft_wrap=True)
+
     async def go() -> list[FetchOutcome]:
         db_lane = lane(cfg)
         try:
             async with hf_client(cfg) as client:
-                with Progress(console=err, transient=True) as progress:
-                    task = progress.add_task("fetching", total=len(days))
-                    return await fetch_days(db_lane, client, days, lambda _: progress.advance(task))
+                with steps(err, "fetching", len(days), "days", every=0) as advance:
+
+                    def done(outcome: FetchOutcome) -> None:
+                        report(outcome)
+                        advance(1)
+
+                    return await fetch_days(db_lane, client, days, done)
         finally:
             db_lane.close()
 
     outcomes = asyncio.run(go())
-    for outcome in outcomes:
-        if outcome.error:
-            err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False)
-        else:
-            out.print(f"{outcome.day}: {outcome.count} papers")
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
 
@@ -142,7 +158,7 @@ def fetch_arxiv(category: str, limit: int) -> None:
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, author:"Tri Dao"')],
+    query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, video author:"Jan Kautz"')],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
@@ -258,14 +274,15 @@ def status(
     ctx = context(cfg)
     if show_settings:
         for name, value in cfg.masked().items():
-            out.print(f"{name.upper()}={value}", highlight=False, markup=False)
+            out.print(f"{name.upper()}={value}", highlight=False, markup=False, soft_wrap=True)
         out.print()
-    out.print(fetch_line(ctx.db), highlight=False)
-    out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False)
+    for line in fetch_lines(ctx.db):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False, soft_wrap=True)
     for found in channel_store.list_channels(ctx.db):
         out.print(f"\n[bold]{found.ref.key}[/bold]", highlight=False)
-        for line in channel_status(ctx.db, found, datetime.now(UTC)).splitlines()[1:]:
-            out.print(f"  {line}", highlight=False, markup=False)
+        for line in channel_lines(ctx.db, found, datetime.now(UTC)):
+            out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -297,12 +314,18 @@ def chat(
 
 
 app.command()(demo)
+app.command()(doctor)
 
 
 @app.command()
 def run() -> None:
     """The bot: every configured adapter, the scheduler and catch-up. Stops cleanly on SIGTERM/SIGINT."""
     cfg = settings()
+    notice = platform_notice(cfg)
+    if notice is not None and notice.kind == "error":
+        raise fail(notice.text)
+    if notice is not None:
+        err.print(f"[yellow]warning:[/yellow] {notice.text}", highlight=False, soft_wrap=True)
     logging.getLogger().setLevel(cfg.log_level.upper())
     # APScheduler logs two lines per job run at INFO; paperbot logs what the jobs did instead.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))

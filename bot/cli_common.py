@@ -17,6 +17,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
+    # soft_wrap: one line stays one line in a log, whatever the (unknown) width.
     err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 

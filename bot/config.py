@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -14,7 +15,10 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`DISCORD_SHARDS=` as .env.example has it) means "not set", never "bad value".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     paperbot_db: Path = Field(default=Path("./paperbot.db"))
     hf_api_url: str = "https://huggingface.co"
@@ -74,6 +78,37 @@ class Settings(BaseSettings):
             else:
                 out[name] = "" if value is None else str(value)
         return out
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # "warning": start anyway; "error": refuse to start
+    text: str
+
+
+def platform_notice(settings: Settings) -> Notice | None:
+    """What `paperbot run` must say about the chat platforms before it starts, if anything: half a Slack
+    set-up is an error (it would silently run without Slack), none at all is worth one warning line."""
+    slack_installs = bool(settings.slack_client_id and settings.slack_client_secret)
+    if settings.slack_bot_token and not (settings.slack_app_token or settings.slack_signing_secret):
+        return Notice(
+            "error",
+            "SLACK_BOT_TOKEN is set but Slack cannot reach paperbot: set SLACK_APP_TOKEN (Socket Mode, "
+            "no public URL) or SLACK_SIGNING_SECRET (HTTP mode)",
+        )
+    if settings.slack_bot_token or slack_installs or settings.discord_token:
+        return None
+    for partial in ("slack_app_token", "slack_signing_secret"):
+        if getattr(settings, partial):
+            name = partial.upper()
+            return Notice(
+                "error",
+                f"{name} is set but SLACK_BOT_TOKEN is not: add the bot token (xoxb-..., Slack app page "
+                f"-> Install App) or remove {name}",
+            )
+    return Notice(
+        "warning", "no chat platform configured: running console-only (set SLACK_BOT_TOKEN or DISCORD_TOKEN)"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -81,7 +81,8 @@ def demo(
             sample = True
             import_batch(ctx.db, load_file(SAMPLE, day))
             err.print(
-                "Showing paperbot's built-in sample of well-known papers (nothing was saved). "
+                "Showing paperbot's built-in sample of well-known papers, kept in memory only: "
+                f"{cfg.paperbot_db} holds just what you fetch or import. "
                 "Use `--from FILE` with an HF daily_papers JSON file for a real day.",
                 highlight=False,
             )

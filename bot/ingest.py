@@ -14,7 +14,7 @@ import sqlite_utils
 from paperbot.bot import aliases
 from paperbot.bot.models import ListedPaper, Paper
 from paperbot.bot.sources.files import ImportBatch
-from paperbot.bot.sources.hf import HFClient, SourceError
+from paperbot.bot.sources.hf import HFClient, SourceError, Unreachable
 from paperbot.storage import papers as paper_store
 from paperbot.storage.worker import Lane
 
@@ -62,6 +62,7 @@ class FetchOutcome:
     day: str
     count: int
     error: str | None = None
+    unreachable: bool = False  # the source could not be reached at all (not an HTTP error)
 
 
 def store_day(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper]) -> None:
@@ -80,7 +81,7 @@ async def fetch_day(lane: Lane, client: HFClient, day: date) -> FetchOutcome:
     except SourceError as exc:
         logger.warning("fetch day=%s failed: %s", text, exc)
         await lane(paper_store.record_fetch, text, 0, str(exc))
-        return FetchOutcome(text, 0, str(exc))
+        return FetchOutcome(text, 0, str(exc), unreachable=isinstance(exc, Unreachable))
     await lane(store_day, text, listed)
     logger.info("fetch day=%s papers=%d", text, len(listed))
     return FetchOutcome(text, len(listed))
@@ -92,12 +93,16 @@ async def fetch_days(
     days: Sequence[date],
     progress: Callable[[FetchOutcome], None] | None = None,
 ) -> list[FetchOutcome]:
+    """Fetch each day in turn; stop at the first day the source cannot be reached at all (each day would
+    only wait through the same retries again). The days after it are not in the result."""
     outcomes = []
     for day in days:
         outcome = await fetch_day(lane, client, day)
         outcomes.append(outcome)
         if progress:
             progress(outcome)
+        if outcome.unreachable:
+            break
     return outcomes
 
 

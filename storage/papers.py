@@ -130,15 +130,27 @@ def save_daily(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper
         )
 
 
+LAST_GOOD_FETCH = "last_good_fetch"
+
+
 def record_fetch(db: sqlite_utils.Database, day: str, count: int, error: str | None = None) -> None:
+    stamp = now_iso()
     with db.conn:
         db.execute(
             "INSERT INTO fetches (day, fetched_at, count, error) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(day) DO UPDATE SET fetched_at = excluded.fetched_at, "
             "count = CASE WHEN excluded.error IS NULL THEN excluded.count ELSE fetches.count END, "
             "error = excluded.error",
-            [day, now_iso(), count, error],
+            [day, stamp, count, error],
         )
+        if error is None:
+            # Kept apart from the per-day rows: a later failed re-fetch of the same day must not hide
+            # when paperbot last heard from its source.
+            good = json.dumps({"day": day, "fetched_at": stamp, "count": count})
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [LAST_GOOD_FETCH, good],
+            )
 
 
 def fetched_at(db: sqlite_utils.Database, day: str) -> datetime | None:
@@ -147,11 +159,24 @@ def fetched_at(db: sqlite_utils.Database, day: str) -> datetime | None:
     return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row else None
 
 
-def last_fetch(db: sqlite_utils.Database) -> dict[str, object] | None:
-    row = db.execute(
-        "SELECT day, fetched_at, count, error FROM fetches ORDER BY fetched_at DESC LIMIT 1"
+def last_fetch(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """The newest successful fetch: day, fetched_at, count."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [LAST_GOOD_FETCH]).fetchone()
+    if row:
+        return dict(json.loads(row[0]))
+    # A database written before the meta entry existed: its newest successful per-day row.
+    found = db.execute(
+        "SELECT day, fetched_at, count FROM fetches WHERE error IS NULL ORDER BY fetched_at DESC LIMIT 1"
     ).fetchone()
-    return dict(zip(("day", "fetched_at", "count", "error"), row, strict=True)) if row else None
+    return dict(zip(("day", "fetched_at", "count"), found, strict=True)) if found else None
+
+
+def last_failed_fetch(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """The newest fetch that failed and has not been retried successfully since: day, fetched_at, error."""
+    row = db.execute(
+        "SELECT day, fetched_at, error FROM fetches WHERE error IS NOT NULL ORDER BY fetched_at DESC LIMIT 1"
+    ).fetchone()
+    return dict(zip(("day", "fetched_at", "error"), row, strict=True)) if row else None
 
 
 def _paper(row: dict[str, Any]) -> Paper:

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
+from rich.console import Console
 from typer.testing import CliRunner
 
 from paperbot.bot.cli import app
+from paperbot.bot.progress import steps
 from tests.conftest import bot_env, shared_data
 from tests.factories import day_items, hf_item
 from tests.fakes.hf import FakeHF
@@ -115,7 +120,9 @@ async def test_fetch_from_the_local_hf(env: Path, fake_hf: FakeHF, monkeypatch: 
     proc = await _run_cli(["fetch", "--date", "2026-06-11"], env)
     assert proc.returncode == 1 and "HTTP 500" in proc.stderr
     status = await _run_cli(["status"], env)
-    assert "FAILED" in status.stdout
+    good, failed = status.stdout.splitlines()[:2]
+    assert good.startswith("Last fetch: ") and good.endswith("120 papers (list of Wed 10 Jun)")
+    assert failed.startswith("Fetch failed: ") and "(list of Thu 11 Jun): " in failed and "HTTP 500" in failed
 
 
 async def _run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
@@ -140,6 +147,9 @@ def test_demo_offline_says_so_quickly(env: Path, monkeypatch: pytest.MonkeyPatch
     code, out, err = cli("demo")
     assert "Could not fetch from Hugging Face" in err
     assert code == 0 and "built-in sample" in err and "/papers moe" in out
+    # It does create the database file (empty): say so rather than "nothing was saved".
+    assert "nothing was saved" not in err and "kept in memory only" in " ".join(err.split())
+    assert "bot.db holds just what you fetch or import" in " ".join(err.split())
 
 
 async def test_fetch_an_arxiv_category(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,3 +186,50 @@ def test_status_lists_settings_with_secrets_masked(env: Path, monkeypatch: pytes
     code, out, _ = cli("status", "--settings")
     assert code == 0 and "SLACK_SIGNING_SECRET=********" in out
     assert "very-secret-value" not in out and "PAPERBOT_DB=" in out
+
+
+async def test_fetch_since_stops_at_the_first_unreachable_day(env: Path) -> None:
+    # bot_env points HF_API_URL at a closed port and sets no retry waits.
+    since = (datetime.now(UTC).date() - timedelta(days=29)).isoformat()
+    proc = await _run_cli(["fetch", "--since", since], env)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{since}: Hugging Face is unreachable at http://127.0.0.1:9")
+    assert "stopped, 29 later days not fetched" in lines[0] and "paperbot doctor" in lines[0]
+    db = sqlite_utils.Database(env)
+    assert db.execute("SELECT count(*) FROM fetches").fetchone()[0] == 1  # no request for later days
+
+
+async def test_fetch_since_reports_each_day_as_a_log_line(
+    env: Path, fake_hf: FakeHF, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = datetime.now(UTC).date()
+    days = [today - timedelta(days=n) for n in (2, 1, 0)]
+    fake_hf.days[days[0].isoformat()] = day_items(days[0].isoformat(), 3)
+    fake_hf.fail(500, times=1)  # the first day's first request: retried, the day still arrives
+    monkeypatch.setenv("HF_API_URL", fake_hf.url)
+    proc = await _run_cli(["fetch", "--since", days[0].isoformat()], env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{days[0]}: 3 papers", f"{days[1]}: 0 papers", f"{today}: 0 papers"]
+    assert "\x1b" not in proc.stdout + proc.stderr  # no progress-bar control codes in a log
+
+
+def test_progress_in_a_log_is_plain_lines_and_on_a_terminal_a_bar() -> None:
+    log = Console(file=io.StringIO(), width=200)
+    with steps(log, "importing", 250, "papers", every=100) as advance:
+        for _ in range(10):
+            advance(25)
+    assert log.file.getvalue().splitlines() == [  # type: ignore[attr-defined]
+        "importing: 100/250 papers",
+        "importing: 200/250 papers",
+        "importing: 250/250 papers",
+    ]
+    small = Console(file=io.StringIO(), width=200)
+    with steps(small, "importing", 50, "papers", every=100) as advance:
+        advance(50)
+    assert small.file.getvalue() == ""  # type: ignore[attr-defined]  # short work: no progress lines
+    tty = Console(file=io.StringIO(), width=200, force_terminal=True)
+    with steps(tty, "importing", 250, "papers", every=100) as advance:
+        advance(250)
+    assert "importing: 100/250" not in tty.file.getvalue()  # type: ignore[attr-defined]

@@ -39,6 +39,11 @@ class BadResponse(SourceError):
     pass
 
 
+class Unreachable(SourceError):
+    """No connection at all (refused, DNS, timeout) even after retries: the next request will not fare
+    better, so a run of many days stops at the first one."""
+
+
 def strip_version(arxiv_id: str) -> str:
     return re.sub(r"v\d+$", "", arxiv_id.strip())
 
@@ -182,7 +187,7 @@ class HFClient:
                 f"Hugging Face answered HTTP {exc.response.status_code} for {day} (page {page})"
             ) from exc
         except httpx.TransportError as exc:
-            raise SourceError(
+            raise Unreachable(
                 f"Hugging Face is unreachable at {self.base_url}: {type(exc).__name__}"
             ) from exc
         try:

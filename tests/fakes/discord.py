@@ -190,6 +190,25 @@ class FakeDiscord:
         self.channels[channel_id].append(message)
         return reply(message)
 
+    async def _channel(self, request: web.Request) -> web.Response:
+        channel_id = request.match_info["channel"]
+        status, code, message = self.forbidden.get(channel_id, (200, 0, ""))
+        if code == 50001:  # Missing Access: the bot cannot see the channel at all
+            return reply({"message": message, "code": code}, status=status)
+        if channel_id not in self.channels:
+            return reply({"message": "Unknown Channel", "code": 10003}, status=404)
+        position = list(self.channels).index(channel_id)
+        return reply(
+            {
+                "id": channel_id,
+                "type": 0,
+                "guild_id": GUILD_ID,
+                "name": f"papers-{position}",
+                "position": position,
+                "permission_overwrites": [],
+            }
+        )
+
     async def _history(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
         if channel_id not in self.channels:
@@ -387,6 +406,7 @@ class FakeDiscord:
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_put("/api/v10/applications/{app}/commands", self._put_commands)
         app.router.add_get("/api/v10/gateway/bot", self._gateway_bot)
+        app.router.add_get("/api/v10/channels/{channel}", self._channel)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._create_message)
         app.router.add_get("/api/v10/channels/{channel}/messages", self._history)
         app.router.add_post("/api/v10/interactions/{iid}/{token}/callback", self._callback)

@@ -42,6 +42,7 @@ class Channel:
     team: str = "T1"
     archived: bool = False
     member: bool = True
+    name: str = "general"
     messages: list[dict[str, Any]] = field(default_factory=list)
     bucket: float = 5.0
     refilled: float = field(default_factory=time.monotonic)
@@ -51,6 +52,7 @@ class Channel:
 class FakeSlack:
     channels: dict[str, Channel] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=lambda: {BOT_TOKEN: "T1"})  # bot token -> its workspace
+    revoked: set[str] = field(default_factory=set)  # tokens an admin revoked: every call says token_revoked
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> workspace it installs into
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -122,6 +124,8 @@ class FakeSlack:
         if method == "oauth.v2.access":
             return await self._oauth_v2_access(args, header)
         token = header.removeprefix("Bearer ").strip() or args.get("token", "")
+        if token in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
         valid = token == APP_TOKEN if method == "apps.connections.open" else token in self.tokens
         if not valid:
             return web.json_response({"ok": False, "error": "invalid_auth"})
@@ -256,6 +260,24 @@ class FakeSlack:
                 shown.pop("metadata", None)
             messages.append(shown)
         return web.json_response({"ok": True, "messages": messages, "has_more": False})
+
+    async def _conversations_info(self, args: dict[str, Any]) -> web.Response:
+        channel_id = str(args.get("channel", ""))
+        if self._channel_error(channel_id, args["_team"]) == "channel_not_found":
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        channel = self.channels[channel_id]
+        return web.json_response(
+            {
+                "ok": True,
+                "channel": {
+                    "id": channel.id,
+                    "name": channel.name,
+                    "is_channel": True,
+                    "is_archived": channel.archived,
+                    "is_member": channel.member,
+                },
+            }
+        )
 
     async def _response_url(self, request: web.Request) -> web.Response:
         rid = request.match_info["rid"]

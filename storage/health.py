@@ -1,0 +1,35 @@
+"""What `paperbot doctor` asks of the database file: is it sound, and does the search index match it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+_INDEXES = ("papers_fts", "words_fts")
+
+
+def problems(db: sqlite_utils.Database) -> list[str]:
+    """Every problem found, one line each; empty when the file and its search indexes are sound."""
+    found = []
+    rows = [str(r[0]) for r in db.execute("PRAGMA integrity_check").fetchall()]
+    if rows != ["ok"]:
+        found.append("SQLite integrity check: " + "; ".join(rows[:3]))
+    for table in _INDEXES:
+        try:
+            with db.conn:
+                # rank 1: also compare the index with the papers table it indexes (FTS5's own check).
+                db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            found.append(f"search index {table} does not match the papers table")
+    return found
+
+
+def rebuild_search_index(db: sqlite_utils.Database) -> None:
+    """Re-create both search indexes from the papers table (words_fts keeps no content: refill it)."""
+    with db.conn:
+        db.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+        db.execute("INSERT INTO words_fts(words_fts) VALUES ('delete-all')")
+        db.execute(
+            "INSERT INTO words_fts(rowid, title, keywords_text) SELECT pk, title, keywords_text FROM papers"
+        )
