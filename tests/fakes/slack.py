@@ -239,14 +239,6 @@ class FakeSlack:
         channel.messages.append(message)
         return web.json_response({"ok": True, "channel": channel_id, "ts": ts, "message": message})
 
-    async def _conversations_info(self, args: dict[str, Any]) -> web.Response:
-        channel_id = str(args.get("channel", ""))
-        if self._channel_error(channel_id, args["_team"]) == "channel_not_found":
-            return web.json_response({"ok": False, "error": "channel_not_found"})
-        channel = self.channels[channel_id]
-        info = {"id": channel_id, "is_member": channel.member, "is_archived": channel.archived}
-        return web.json_response({"ok": True, "channel": info})
-
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
         channel_id = str(args.get("channel", ""))
         if self._channel_error(channel_id, args["_team"]) == "channel_not_found":
