@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.server import serve
-from tests.fakes.slack_rules import PING, block_errors
+from tests.fakes.slack_rules import PING, WEB_TARGET, block_errors, live_links
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -88,17 +88,39 @@ class FakeSlack:
     def messages(self, channel_id: str) -> list[dict[str, Any]]:
         return self.channels[channel_id].messages
 
-    def pings(self) -> list[str]:
-        """Every posted text or block text that would notify someone."""
-        found = []
+    def _posted_texts(self) -> list[str]:
+        """Every mrkdwn/plain string the bot got shown: messages (text and blocks) and response_url replies."""
+        texts: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, str):
+                texts.append(node)
+            elif isinstance(node, dict):
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
         for channel in self.channels.values():
             for message in channel.messages:
-                blob = json.dumps(message.get("blocks", [])) + message.get("text", "")
-                found.extend(m.group(0) for m in PING.finditer(blob))
+                walk(message.get("blocks", []))
+                walk(message.get("text", ""))
         for replies in self.responses.values():
-            for reply in replies:
-                found.extend(m.group(0) for m in PING.finditer(json.dumps(reply)))
-        return found
+            walk(replies)
+        return texts
+
+    def pings(self) -> list[str]:
+        """Every posted text or block text that would notify someone."""
+        return [m.group(0) for text in self._posted_texts() for m in PING.finditer(text)]
+
+    def links(self) -> list[tuple[str, str]]:
+        """Every live link or mention in what was posted, as (target, label)."""
+        return [link for text in self._posted_texts() for link in live_links(text)]
+
+    def unsafe_links(self) -> list[tuple[str, str]]:
+        """Live markup whose target is not a plain web address (channel links, javascript:, mailto:...)."""
+        return [(target, label) for target, label in self.links() if not WEB_TARGET.match(target)]
 
     # -- Web API -----------------------------------------------------------------------------------------
 
