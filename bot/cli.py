@@ -67,8 +67,9 @@ def import_cmd(
         task = progress.add_task("importing", total=total)
         for path, batch in batches:
             days = import_batch(db, batch, progress=lambda n: progress.advance(task, n))
-            for warning in batch.warnings:
-                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+            skipped = batch.skipped_line(path.name)
+            for warning in [*batch.warnings, *([skipped] if skipped else [])]:
+                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=False)
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
             out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False)
 
@@ -110,7 +111,8 @@ def fetch(
         if outcome.error:
             err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False)
         else:
-            out.print(f"{outcome.day}: {outcome.count} papers")
+            skipped = f" ({outcome.skipped} bad records skipped)" if outcome.skipped else ""
+            out.print(f"{outcome.day}: {outcome.count} papers{skipped}")
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
 

@@ -61,20 +61,24 @@ class FetchOutcome:
     day: str
     count: int
     error: str | None = None
+    skipped: int = 0  # records Hugging Face sent that were not usable papers
 
 
 async def fetch_day(db: sqlite_utils.Database, client: HFClient, day: date) -> FetchOutcome:
     """Fetch and store one day's list. A failure is recorded (for `status`) and returned, never raised."""
     text = day.isoformat()
     try:
-        listed = await client.daily(day)
+        parsed = await client.day_list(day)
     except SourceError as exc:
         logger.warning("fetch day=%s failed: %s", text, exc)
         paper_store.record_fetch(db, text, 0, str(exc))
         return FetchOutcome(text, 0, str(exc))
+    listed = parsed.listed
     store_papers(db, [lp.paper for lp in listed])
     if listed:
         paper_store.save_daily(db, text, listed)
     paper_store.record_fetch(db, text, len(listed))
-    logger.info("fetch day=%s papers=%d", text, len(listed))
-    return FetchOutcome(text, len(listed))
+    if parsed.skipped:
+        logger.warning("fetch day=%s skipped %d bad records", text, len(parsed.skipped))
+    logger.info("fetch day=%s papers=%d skipped=%d", text, len(listed), len(parsed.skipped))
+    return FetchOutcome(text, len(listed), skipped=len(parsed.skipped))
