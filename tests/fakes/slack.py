@@ -382,6 +382,24 @@ class FakeSlack:
         except TimeoutError:
             raise AckTimeout(f"no HTTP answer within {ACK_DEADLINE}s") from None
 
+    async def raw_request(
+        self, bot_url: str, body: bytes, headers: dict[str, str], content_type: str
+    ) -> tuple[int, str]:
+        """POST exactly these bytes to the bot's /slack/events (for junk and unsigned requests)."""
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
+                    f"{bot_url}/slack/events",
+                    data=body,
+                    headers={**headers, "Content-Type": content_type},
+                    timeout=aiohttp.ClientTimeout(total=ACK_DEADLINE),
+                ) as response,
+            ):
+                return response.status, await response.text()
+        except TimeoutError:
+            raise AckTimeout(f"no HTTP answer within {ACK_DEADLINE}s") from None
+
     # -- life cycle --------------------------------------------------------------------------------------
 
     async def start(self) -> str:
