@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import sqlite3
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,12 +14,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
+from typer.core import TyperGroup
 
 from paperbot.adapters.console import print_reply, render_digest
 from paperbot.bot import runtime
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import Context, Defaults, handle, search_reply
-from paperbot.bot.config import ConfigError, Settings
+from paperbot.bot.config import ConfigError, Settings, load_settings
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
@@ -32,8 +34,33 @@ from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_status, fetch_line
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
+from paperbot.storage.db import DatabaseError, explain
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+class _Commands(TyperGroup):
+    """Every command's storage faults (corrupt file, disk full, lock held too long...) end as one line."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors its own click
+        try:
+            return super().invoke(ctx)
+        except DatabaseError as exc:
+            raise fail(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise fail(str(explain(exc, _db_path()))) from None
+
+
+def _db_path() -> Path | None:
+    try:
+        return load_settings().paperbot_db
+    except ConfigError:
+        return None
+
+
+DAILY_PAPERS_BEGAN = date(2023, 5, 1)
+# A year of days per call: ~1 request a day, a few minutes; longer back-fills are split by the user.
+MAX_FETCH_DAYS = 366
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help=__doc__)
 
 
 @app.callback()
@@ -78,6 +105,9 @@ def import_cmd(
 def fetch(
     day: Annotated[str | None, typer.Option("--date", help="one day (YYYY-MM-DD)")] = None,
     since: Annotated[str | None, typer.Option("--since", help="every day from this one to today")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="with --since: the last day (default today)")
+    ] = None,
     arxiv: Annotated[
         str | None,
         typer.Option("--arxiv", help="instead: the newest papers of an arXiv category, e.g. cs.LG"),
@@ -89,12 +119,24 @@ def fetch(
         return fetch_arxiv(arxiv, limit)
     if day and since:
         raise fail("use --date or --since, not both")
+    if until and not since:
+        raise fail("--until goes with --since")
     today = datetime.now(UTC).date()
     if since:
         start = parse_day(since, "--since")
-        if start > today:
-            raise fail("--since is in the future")
-        days = [date.fromordinal(n) for n in range(start.toordinal(), today.toordinal() + 1)]
+        end = min(parse_day(until, "--until"), today) if until else today
+        if start > end:
+            raise fail("--since is after the last day to fetch (today, or --until)")
+        if start < DAILY_PAPERS_BEGAN:
+            raise fail(
+                f"--since must be on or after {DAILY_PAPERS_BEGAN} (when Hugging Face Daily Papers began)"
+            )
+        if (end - start).days + 1 > MAX_FETCH_DAYS:
+            raise fail(
+                f"--since covers {(end - start).days + 1} days; fetch at most {MAX_FETCH_DAYS} per call "
+                "(use --until to fetch a longer stretch in steps)"
+            )
+        days = [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
     else:
         days = [parse_day(day, "--date") if day else today]
     cfg = settings()

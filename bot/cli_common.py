@@ -6,6 +6,7 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from paperbot.bot import runtime
 from paperbot.bot.commands import Context
@@ -16,7 +17,8 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    # soft_wrap: an error stays one line however narrow the terminal (scripts and logs read it whole).
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
