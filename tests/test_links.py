@@ -5,6 +5,7 @@ nowhere the bot did not mean to."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,13 +50,11 @@ def hostile_cards() -> tuple[PaperCard, ...]:
     for n, link in enumerate(HOSTILE_LINKS):
         card = to_card(Paper(f"2606.{90001 + n:05d}", f"Card {n}: {MASKED}", f"Summary. {MASKED}"))
         cards.append(
-            PaperCard(
-                **{
-                    **card.__dict__,
-                    "code_url": link,
-                    "authors": ("[HF verified](https://evil.example/a)", "<!here>"),
-                    "organization": "[HF verified](https://evil.example/org) [x](https://evil.example/y)",
-                }
+            replace(
+                card,
+                code_url=link,
+                authors=("[HF verified](https://evil.example/a)", "<!here>"),
+                organization="[HF verified](https://evil.example/org) [x](https://evil.example/y)",
             )
         )
     return tuple(cards)
