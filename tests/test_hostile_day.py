@@ -10,21 +10,18 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from paperbot.bot.config import load_settings
 from paperbot.bot.models import ChannelRef
 from paperbot.bot.runtime import Bot
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
-from tests.conftest import bot_env
+from tests.conftest import assert_only_links_to, bot_env, discord_settings, slack_settings, started_bot
 from tests.factories import hostile_items
-from tests.fakes.discord import BOT_TOKEN as DISCORD_TOKEN
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.hf import FakeHF
-from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.test_border import hostile_day
 
 DAY = "2026-06-10"
@@ -41,10 +38,7 @@ def the_day() -> list[Any]:
 
 
 def assert_only_our_links(targets: list[str]) -> None:
-    assert targets
-    for target in targets:
-        parts = urlsplit(target)
-        assert parts.scheme == "https" and parts.hostname in OUR_HOSTS, target
+    assert_only_links_to(OUR_HOSTS, targets)
 
 
 async def deliver(bot: Bot, ref: ChannelRef) -> None:
@@ -59,16 +53,8 @@ async def slack_bot(
 ) -> AsyncIterator[Bot]:
     fake_slack.add_channel("C1")
     fake_hf.days[DAY] = the_day()
-    bot_env(
-        monkeypatch,
-        tmp_path,
-        HF_API_URL=fake_hf.url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=fake_slack.api_url,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-    )
-    bot = Bot(load_settings(), tick_seconds=3600)
-    await bot.start()
+    bot_env(monkeypatch, tmp_path, **slack_settings(fake_slack, fake_hf))
+    bot = await started_bot()
     yield bot
     await bot.stop()
 
@@ -99,16 +85,8 @@ async def discord_bot(
     await server.start()
     server.channels[DISCORD_CHANNEL] = []
     fake_hf.days[DAY] = the_day()
-    bot_env(
-        monkeypatch,
-        tmp_path,
-        HF_API_URL=fake_hf.url,
-        DISCORD_TOKEN=DISCORD_TOKEN,
-        DISCORD_API_BASE=server.api_base,
-        DISCORD_GATEWAY_URL=server.gateway_url,
-    )
-    bot = Bot(load_settings(), tick_seconds=3600)
-    await bot.start()
+    bot_env(monkeypatch, tmp_path, **discord_settings(server, fake_hf))
+    bot = await started_bot()
     yield bot, server
     await bot.stop()
     await server.stop()

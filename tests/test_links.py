@@ -8,22 +8,19 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from paperbot.bot.cards import to_card
-from paperbot.bot.config import load_settings
 from paperbot.bot.links import safe_url
 from paperbot.bot.models import ChannelRef, Digest, Paper, PaperCard
 from paperbot.bot.runtime import Bot
 from paperbot.storage import channels as channel_store
-from tests.conftest import bot_env, seed
+from tests.conftest import assert_only_links_to, bot_env, discord_settings, seed, slack_settings, started_bot
 from tests.factories import HOSTILE_LINKS, MASKED, hostile_items
-from tests.fakes.discord import BOT_TOKEN as DISCORD_TOKEN
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.hf import FakeHF
-from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.fakes.slack import FakeSlack
 
 DAY = "2026-06-10"
 AFTER_POST_TIME = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)
@@ -61,10 +58,7 @@ def hostile_cards() -> tuple[PaperCard, ...]:
 
 
 def assert_only_our_links(targets: list[str]) -> None:
-    assert targets, "the digest should still carry its own links"
-    for target in targets:
-        parts = urlsplit(target)
-        assert parts.scheme == "https" and parts.hostname in OUR_HOSTS, target
+    assert_only_links_to(OUR_HOSTS, targets)
 
 
 # -- Slack ---------------------------------------------------------------------------------------------
@@ -75,22 +69,14 @@ def slack_env(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack, fake_hf: FakeHF
 ) -> Path:
     fake_slack.add_channel("C1")
-    db_path = bot_env(
-        monkeypatch,
-        tmp_path,
-        HF_API_URL=fake_hf.url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=fake_slack.api_url,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-    )
+    db_path = bot_env(monkeypatch, tmp_path, **slack_settings(fake_slack, fake_hf))
     seed(db_path, hostile_items(DAY))
     return db_path
 
 
 @pytest.fixture
 async def slack_bot(slack_env: Path) -> AsyncIterator[Bot]:
-    bot = Bot(load_settings(), tick_seconds=3600)
-    await bot.start()
+    bot = await started_bot()
     yield bot
     await bot.stop()
 
@@ -134,17 +120,9 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
 async def discord_bot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, discord_fake: FakeDiscord, fake_hf: FakeHF
 ) -> AsyncIterator[Bot]:
-    db_path = bot_env(
-        monkeypatch,
-        tmp_path,
-        HF_API_URL=fake_hf.url,
-        DISCORD_TOKEN=DISCORD_TOKEN,
-        DISCORD_API_BASE=discord_fake.api_base,
-        DISCORD_GATEWAY_URL=discord_fake.gateway_url,
-    )
+    db_path = bot_env(monkeypatch, tmp_path, **discord_settings(discord_fake, fake_hf))
     seed(db_path, hostile_items(DAY))
-    bot = Bot(load_settings(), tick_seconds=3600)
-    await bot.start()
+    bot = await started_bot()
     yield bot
     await bot.stop()
 

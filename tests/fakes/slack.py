@@ -367,25 +367,12 @@ class FakeSlack:
         """POST a form to the bot's /slack/events, signed unless headers are given; 3 s to answer."""
         body = urllib.parse.urlencode(form)
         headers = self.sign(body) if headers is None else headers
-        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
-        try:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(
-                    f"{bot_url}/slack/events",
-                    data=body,
-                    headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=ACK_DEADLINE),
-                ) as response,
-            ):
-                return response.status, await response.text()
-        except TimeoutError:
-            raise AckTimeout(f"no HTTP answer within {ACK_DEADLINE}s") from None
+        return await self.raw_request(bot_url, body.encode(), headers, "application/x-www-form-urlencoded")
 
     async def raw_request(
         self, bot_url: str, body: bytes, headers: dict[str, str], content_type: str
     ) -> tuple[int, str]:
-        """POST exactly these bytes to the bot's /slack/events (for junk and unsigned requests)."""
+        """POST exactly these bytes to the bot's /slack/events; 3 s to answer."""
         try:
             async with (
                 aiohttp.ClientSession() as session,
