@@ -61,3 +61,37 @@ async def test_an_oversized_answer_is_not_read(fake_hf: FakeHF, caplog: pytest.L
             with pytest.raises(BadResponse, match="over 20,000 bytes"):
                 await client.daily(DAY)
     assert any("too large" in r.getMessage() for r in caplog.records)
+
+
+async def test_trickling_arxiv_fails_within_the_deadline() -> None:
+    from aiohttp import web
+
+    from paperbot.bot.sources.arxiv import ArxivClient
+    from paperbot.bot.sources.hf import SourceError
+    from tests.fakes.server import serve
+    from tests.test_sources_arxiv_files import NEW_LAYOUT
+
+    async def query(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/atom+xml"})
+        await response.prepare(request)
+        body = NEW_LAYOUT.encode()
+        try:
+            for n in range(len(body)):
+                await response.write(body[n : n + 1])
+                await asyncio.sleep(0.5)  # under the 1 s read timeout, forever in total
+        except ConnectionResetError:
+            pass
+        return response
+
+    app = web.Application()
+    app.router.add_get("/api/query", query)
+    runner, url = await serve(app)
+    client = ArxivClient(f"{url}/api/query", timeout=1.0, min_interval=0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(SourceError, match="timed out: no complete answer within 3 s"):
+            await asyncio.wait_for(client.newest("cs.LG", 5), timeout=30)
+    finally:
+        await client.aclose()
+        await runner.cleanup()
+    assert time.monotonic() - started < 5
