@@ -87,7 +87,7 @@ class Bot:
     ) -> None:
         self.settings = settings
         open_database(settings).close()  # fail at start-up, in one line, on a bad file or schema
-        self.database = DatabaseOwner(lambda: open_database(settings))
+        self.database = DatabaseOwner(lambda: open_database(settings, check=False))  # checked just above
         self.lane = self.database.background
         self.service = Service(
             self.database.reads, self.database.writes, defaults_of(settings), self._schedule_changed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from paperbot.bot.links import paper_path, safe_url
 from paperbot.bot.models import ARXIV_ABS_URL, ARXIV_PDF_URL, HF_PAPER_URL, Paper, PaperCard
 
 SUMMARY_CHARS = 300
@@ -27,14 +28,17 @@ def short_summary(paper: Paper, max_chars: int = SUMMARY_CHARS) -> str:
 
 
 def to_card(paper: Paper, matched_topics: tuple[str, ...] = (), score: float = 0.0) -> PaperCard:
+    # Every link on a card is either built from the quoted id or checked here: a database written by an
+    # older paperbot may still hold a `githubRepo` like "!channel".
+    path = paper_path(paper.id)
     return PaperCard(
         arxiv_id=paper.id,
         title=paper.title,
-        url=HF_PAPER_URL.format(id=paper.id),
-        arxiv_url=ARXIV_ABS_URL.format(id=paper.id),
-        pdf_url=ARXIV_PDF_URL.format(id=paper.id),
+        url=HF_PAPER_URL.format(id=path),
+        arxiv_url=ARXIV_ABS_URL.format(id=path),
+        pdf_url=ARXIV_PDF_URL.format(id=path),
         summary=short_summary(paper),
-        code_url=paper.github_repo,
+        code_url=safe_url(paper.github_repo),
         authors=paper.authors,
         organization=paper.organization,
         upvotes=paper.upvotes or 0,

@@ -6,17 +6,19 @@ import asyncio
 import dataclasses
 import json
 import logging
+import sqlite3
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from paperbot.bot import app as composition
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import handle, search_reply
-from paperbot.bot.config import ConfigError, Settings, platform_notice
+from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
 from paperbot.bot.context import Context, Defaults
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
@@ -34,10 +36,35 @@ from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
+from paperbot.storage.db import DatabaseError, explain
 
 IMPORT_LOG_EVERY = 100_000  # papers between progress lines when the output is a log, not a terminal
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+class _Commands(TyperGroup):
+    """Every command's storage faults (corrupt file, disk full, lock held too long...) end as one line."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer.Context; typer vendors its own click
+        try:
+            return super().invoke(ctx)
+        except DatabaseError as exc:
+            raise fail(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise fail(str(explain(exc, _db_path()))) from None
+
+
+def _db_path() -> Path | None:
+    try:
+        return load_settings().paperbot_db
+    except ConfigError:
+        return None
+
+
+DAILY_PAPERS_BEGAN = date(2023, 5, 1)
+# A year of days per call: ~1 request a day, a few minutes; longer back-fills are split by the user.
+MAX_FETCH_DAYS = 366
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help=__doc__)
 
 
 @app.callback()
@@ -70,8 +97,11 @@ def import_cmd(
     with steps(err, "importing", total, "papers", every=IMPORT_LOG_EVERY) as advance:
         for path, batch in batches:
             days = import_batch(db, batch, progress=advance)
-            for warning in batch.warnings:
-                err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+            skipped = batch.skipped_line(path.name)
+            for warning in [*batch.warnings, *([skipped] if skipped else [])]:
+                err.print(
+                    f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=False, soft_wrap=True
+                )
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
             out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False, soft_wrap=True)
 
@@ -80,6 +110,9 @@ def import_cmd(
 def fetch(
     day: Annotated[str | None, typer.Option("--date", help="one day (YYYY-MM-DD)")] = None,
     since: Annotated[str | None, typer.Option("--since", help="every day from this one to today")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="with --since: the last day (default today)")
+    ] = None,
     arxiv: Annotated[
         str | None,
         typer.Option("--arxiv", help="instead: the newest papers of an arXiv category, e.g. cs.LG"),
@@ -91,12 +124,24 @@ def fetch(
         return fetch_arxiv(arxiv, limit)
     if day and since:
         raise fail("use --date or --since, not both")
+    if until and not since:
+        raise fail("--until goes with --since")
     today = datetime.now(UTC).date()
     if since:
         start = parse_day(since, "--since")
-        if start > today:
-            raise fail("--since is in the future")
-        days = [date.fromordinal(n) for n in range(start.toordinal(), today.toordinal() + 1)]
+        end = min(parse_day(until, "--until"), today) if until else today
+        if start > end:
+            raise fail("--since is after the last day to fetch (today, or --until)")
+        if start < DAILY_PAPERS_BEGAN:
+            raise fail(
+                f"--since must be on or after {DAILY_PAPERS_BEGAN} (when Hugging Face Daily Papers began)"
+            )
+        if (end - start).days + 1 > MAX_FETCH_DAYS:
+            raise fail(
+                f"--since covers {(end - start).days + 1} days; fetch at most {MAX_FETCH_DAYS} per call "
+                "(use --until to fetch a longer stretch in steps)"
+            )
+        days = [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
     else:
         days = [parse_day(day, "--date") if day else today]
     cfg = settings()
@@ -115,7 +160,8 @@ def fetch(
         elif outcome.error:
             err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False, soft_wrap=True)
         else:
-            out.print(f"{outcome.day}: {outcome.count} papers", highlight=False, soft_wrap=True)
+            skipped = f" ({outcome.skipped} bad records skipped)" if outcome.skipped else ""
+            out.print(f"{outcome.day}: {outcome.count} papers{skipped}", highlight=False, soft_wrap=True)
 
     async def go() -> list[FetchOutcome]:
         db_lane = lane(cfg)
@@ -163,7 +209,7 @@ def search_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
     """Ranked search over every stored paper."""
-    db = context(settings()).db
+    db = context(settings(), writes=False).db
     if not as_json:
         reply = search_reply(Context(db, Defaults()), query, limit=limit)
         if reply.kind == ReplyKind.ERROR:
@@ -209,7 +255,7 @@ def digest(
     except ValueError as exc:
         raise fail(str(exc)) from None
     parse_day(day, "--date")
-    ctx = context(settings())
+    ctx = context(settings(), writes=False)
     found = channel_store.get_channel(ctx.db, ref)
     size = found.size if found else ctx.defaults.size
     result = build_digest(ctx.db, ref, day, size=size, topics=channel_store.topics(ctx.db, ref))
@@ -271,7 +317,7 @@ def status(
 ) -> None:
     """Last fetch, and each channel's next post, last delivery and pause reason."""
     cfg = settings()
-    ctx = context(cfg)
+    ctx = context(cfg, writes=False)
     if show_settings:
         for name, value in cfg.masked().items():
             out.print(f"{name.upper()}={value}", highlight=False, markup=False, soft_wrap=True)

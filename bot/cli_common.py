@@ -17,7 +17,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    # soft_wrap: one line stays one line in a log, whatever the (unknown) width.
+    # soft_wrap: an error stays one line however narrow the terminal (scripts and logs read it whole).
     err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
@@ -29,8 +29,9 @@ def settings() -> Settings:
         raise fail(str(exc)) from None
 
 
-def context(cfg: Settings) -> Context:
-    return Context(open_database(cfg), defaults_of(cfg))
+def context(cfg: Settings, *, writes: bool = True) -> Context:
+    """The database for a command; one that only reads skips the integrity check (seconds on a big file)."""
+    return Context(open_database(cfg, check=writes), defaults_of(cfg))
 
 
 def parse_day(text: str, option: str) -> date:

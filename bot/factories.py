@@ -15,16 +15,16 @@ from paperbot.storage.db import open_db
 from paperbot.storage.worker import Lane
 
 
-def open_database(settings: Settings) -> sqlite_utils.Database:
+def open_database(settings: Settings, *, check: bool = True) -> sqlite_utils.Database:
     try:
-        return open_db(settings.paperbot_db)
+        return open_db(settings.paperbot_db, check=check)
     except FileNotFoundError as exc:
         raise ConfigError(f"PAPERBOT_DB: {exc}") from None
 
 
 def lane(settings: Settings, name: str = "cli") -> Lane:
-    """A database lane for a CLI command that runs async work (fetch, deliver)."""
-    return Lane(lambda: open_database(settings), name)
+    """A database lane for a CLI command that runs async work (fetch); the command checked the file."""
+    return Lane(lambda: open_database(settings, check=False), name)
 
 
 def defaults_of(settings: Settings) -> Defaults:

@@ -63,6 +63,7 @@ class FetchOutcome:
     count: int
     error: str | None = None
     unreachable: bool = False  # the source could not be reached at all (not an HTTP error)
+    skipped: int = 0  # records Hugging Face sent that were not usable papers
 
 
 def store_day(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper]) -> None:
@@ -77,14 +78,16 @@ async def fetch_day(lane: Lane, client: HFClient, day: date) -> FetchOutcome:
     """Fetch and store one day's list. A failure is recorded (for `status`) and returned, never raised."""
     text = day.isoformat()
     try:
-        listed = await client.daily(day)
+        parsed = await client.day_list(day)
     except SourceError as exc:
         logger.warning("fetch day=%s failed: %s", text, exc)
         await lane(paper_store.record_fetch, text, 0, str(exc))
         return FetchOutcome(text, 0, str(exc), unreachable=isinstance(exc, Unreachable))
-    await lane(store_day, text, listed)
-    logger.info("fetch day=%s papers=%d", text, len(listed))
-    return FetchOutcome(text, len(listed))
+    await lane(store_day, text, parsed.listed)
+    if parsed.skipped:
+        logger.warning("fetch day=%s skipped %d bad records", text, len(parsed.skipped))
+    logger.info("fetch day=%s papers=%d skipped=%d", text, len(parsed.listed), len(parsed.skipped))
+    return FetchOutcome(text, len(parsed.listed), skipped=len(parsed.skipped))
 
 
 async def fetch_days(

@@ -43,14 +43,22 @@ def trending_score(upvotes: int, comments: int = 0, stars: int | None = 0) -> fl
     )
 
 
-def _recency(published_at: str | None, newest: date | None) -> float:
-    if not published_at or newest is None:
-        return 0.0
+def as_date(text: object) -> date | None:
+    """A stored publication date, or None. Sources validate dates at the border, but a database written by
+    an older paperbot may still hold `2026-13-45`: every reader goes through here and never raises."""
+    if not isinstance(text, str):
+        return None
     try:
-        age = (newest - date.fromisoformat(published_at[:10])).days
+        return date.fromisoformat(text[:10])
     except ValueError:
+        return None
+
+
+def _recency(published_at: str | None, newest: date | None) -> float:
+    published = as_date(published_at)
+    if published is None or newest is None:
         return 0.0
-    return 1.0 / (1.0 + max(age, 0) / 30.0)
+    return 1.0 / (1.0 + max((newest - published).days, 0) / 30.0)
 
 
 def relevance(features: Sequence[Features], newest: date | None = None) -> dict[int, float]:

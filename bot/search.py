@@ -8,7 +8,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlite_utils
 
@@ -221,7 +220,7 @@ def _score(
         for pk, bm25 in candidates
     ]
     newest = paper_store.newest_published(db)
-    scores = ranking.relevance(features, date.fromisoformat(newest[:10]) if newest else None)
+    scores = ranking.relevance(features, ranking.as_date(newest))
     ordered = ranking.order(scores, {pk: float(signals[pk][0]) for pk in pks})
     return [(pk, scores[pk], tuple(labels[pk])) for pk in ordered]
 

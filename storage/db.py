@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,8 +158,46 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNew(RuntimeError):
+BUSY_TIMEOUT = 30.0  # seconds a statement waits for another process's write lock
+PRIVATE = 0o600  # the file holds installed Slack workspace tokens
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message is one line naming the file and the fix."""
+
+
+class SchemaTooNew(DatabaseError):
     pass
+
+
+def explain(exc: sqlite3.Error, path: str | Path | None) -> DatabaseError:
+    """An SQLite error as one line a user can act on."""
+    where = str(path) if path else "the database"
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseError(
+            f"{where} is locked by another process (waited {BUSY_TIMEOUT:g} s); "
+            "stop the other paperbot or sqlite3 session, or try again"
+        )
+    if "full" in text:
+        return DatabaseError(
+            f"{where}: the disk is full; free some space and retry (the write was rolled back)"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(
+            f"{where} cannot be written (read-only file or filesystem); make it writable or set PAPERBOT_DB "
+            "to a writable place"
+        )
+    if "unable to open" in text:
+        return DatabaseError(
+            f"{where} cannot be opened or created; check the folder is writable and PAPERBOT_DB names a file"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseError(
+            f"{where} is not a paperbot database or is damaged ({exc}); restore a backup, or set PAPERBOT_DB "
+            "to a new file"
+        )
+    return DatabaseError(f"{where}: database error ({exc})")
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -168,7 +209,8 @@ def migrate(db: sqlite_utils.Database) -> int:
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise SchemaTooNew(
-            f"database schema v{current} is newer than this paperbot (v{SCHEMA_VERSION}); upgrade paperbot"
+            f"{_name(db)}: database schema v{current} is newer than this paperbot (v{SCHEMA_VERSION}); "
+            "upgrade paperbot"
         )
     for version in range(current + 1, SCHEMA_VERSION + 1):
         with db.conn:
@@ -178,20 +220,73 @@ def migrate(db: sqlite_utils.Database) -> int:
     return SCHEMA_VERSION
 
 
-def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the database. `memory=True` is for tests and benchmarks."""
+def _name(db: sqlite_utils.Database) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else "the database"
+
+
+def _private_file(target: Path) -> None:
+    """Create the file owner-only (SQLite gives -wal and -shm the same mode); tighten an existing one."""
+    if target.is_dir():
+        raise DatabaseError(f"{target} is a directory; set PAPERBOT_DB to a file path such as ./paperbot.db")
+    try:
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, PRIVATE))
+        mode = stat.S_IMODE(target.stat().st_mode)
+        if mode & 0o077 and target.stat().st_uid == os.getuid():
+            os.chmod(target, PRIVATE)
+            logger.info("database %s was readable by others (%o); now %o", target, mode, PRIVATE)
+    except OSError as exc:
+        unwritable = exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT)
+        kind = "read-only filesystem or folder" if unwritable else exc.strerror
+        raise DatabaseError(
+            f"{target} cannot be opened or created ({kind}); make it writable or set PAPERBOT_DB to a "
+            "writable place"
+        ) from None
+
+
+def _check_integrity(db: sqlite_utils.Database, target: Path) -> None:
+    """quick_check before anything is written: never add to a half-corrupt file."""
+    problems = [row[0] for row in db.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        problem = " ".join(problems[-1].split())[:200]
+        raise DatabaseError(
+            f"{target} failed its integrity check ({problem}); nothing was written: restore a backup, "
+            "or set PAPERBOT_DB to a new file"
+        )
+
+
+def open_db(
+    path: str | Path | None = None, *, memory: bool = False, check: bool = True
+) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database. `memory=True` is for tests and benchmarks.
+
+    A file that cannot be used raises DatabaseError with one line naming it and the fix. `check=False`
+    skips the integrity check (it reads the whole file: seconds at a million papers) for a caller that
+    only reads, or whose process already checked the file at start-up."""
     if memory or path is None:
         # Shared by a test with the worker lane it hands the database to (never used at once).
         db = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False))
-    else:
-        target = Path(path)
-        if target.parent and not target.parent.exists():
-            raise FileNotFoundError(f"folder for the database does not exist: {target.parent}")
-        conn = sqlite3.connect(str(target), timeout=30, check_same_thread=False)
+        db.execute("PRAGMA foreign_keys = ON")
+        migrate(db)
+        return db
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        raise FileNotFoundError(f"folder for the database does not exist: {target.parent}")
+    _private_file(target)
+    conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT, check_same_thread=False)
+    try:
         db = sqlite_utils.Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        if check:
+            _check_integrity(db, target)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA busy_timeout = 30000")
-    db.execute("PRAGMA foreign_keys = ON")  # the schema's REFERENCES are meant
-    migrate(db)
+        db.execute("PRAGMA foreign_keys = ON")  # the schema's REFERENCES are meant
+        migrate(db)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise explain(exc, target) from None
+    except DatabaseError:
+        conn.close()
+        raise
     return db

@@ -325,7 +325,13 @@ def title_words(db: sqlite_utils.Database, prefix: str, limit: int = 20000) -> l
 
 
 def newest_published(db: sqlite_utils.Database) -> str | None:
-    row = db.execute("SELECT max(published_at) FROM papers").fetchone()
+    """The latest real publication day. Walks the index down from the top, past any impossible date an
+    older paperbot stored (SQLite's date() is NULL for '2026-13-45' and moves '2026-02-30' to March)."""
+    row = db.execute(
+        "SELECT published_at FROM papers WHERE published_at IS NOT NULL "
+        "AND date(substr(published_at, 1, 10)) IS substr(published_at, 1, 10) "
+        "ORDER BY published_at DESC LIMIT 1"
+    ).fetchone()
     return row[0] if row else None
 
 

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
@@ -148,3 +149,42 @@ class RecordingAdapter:
 @pytest.fixture
 def recorder() -> RecordingAdapter:
     return RecordingAdapter()
+
+
+def assert_only_links_to(hosts: set[str], targets: list[str]) -> None:
+    """Every live link a stand-in saw goes over https to one of `hosts` (and there is at least one)."""
+    assert targets, "the messages should still carry the bot's own links"
+    for target in targets:
+        parts = urlsplit(target)
+        assert parts.scheme == "https" and parts.hostname in hosts, target
+
+
+async def started_bot() -> Bot:
+    """The bot as `paperbot run` wires it, from the environment a test set up."""
+    bot = Bot(load_settings(), tick_seconds=3600)
+    await bot.start()
+    return bot
+
+
+def slack_settings(slack: FakeSlack, hf: FakeHF) -> dict[str, str]:
+    """bot_env settings for Slack in HTTP mode against the stand-ins."""
+    from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET
+
+    return {
+        "HF_API_URL": hf.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+
+
+def discord_settings(discord: Any, hf: FakeHF) -> dict[str, str]:
+    """bot_env settings for Discord against the stand-ins (`discord` is a tests.fakes.discord.FakeDiscord)."""
+    from tests.fakes.discord import BOT_TOKEN
+
+    return {
+        "HF_API_URL": hf.url,
+        "DISCORD_TOKEN": BOT_TOKEN,
+        "DISCORD_API_BASE": discord.api_base,
+        "DISCORD_GATEWAY_URL": discord.gateway_url,
+    }

@@ -101,3 +101,41 @@ def day_items(day: str, count: int, seed: int = 0, start: int = 1) -> list[dict[
         )
     items.sort(key=lambda i: -i["paper"]["upvotes"])
     return items
+
+
+# Values a paper's authors could type into githubRepo / projectPage that are not web addresses, or are
+# web addresses carrying link markup. Each must be dropped, never rendered as a link.
+HOSTILE_LINKS = (
+    "!channel",
+    "!here",
+    "@U0123ABC",
+    "#C123",
+    "!subteam^S1",
+    "javascript:alert(1)",
+    "mailto:x@y",
+    "https://ok.example/a|b",
+    "<https://x>",
+    "<!channel>",
+    "https://evil.example/a) [click](https://evil.example/b",
+    "https://user@evil.example/",
+)
+MASKED = "See [the code](https://a.example) and [the results](https://evil.example/phish)"
+
+
+def hostile_items(day: str = "2026-06-10", start: int = 90001) -> list[dict[str, Any]]:
+    """A day whose papers try to ping through their links and spoof links through their text."""
+    items = []
+    for n, link in enumerate(HOSTILE_LINKS):
+        item = hf_item(
+            f"2606.{start + n:05d}",
+            f"Hostile paper {n}: {MASKED}",
+            f"Abstract {n}. {MASKED}. Ping <!here> @everyone <@U1> <!subteam^S1|team>.",
+            day=day,
+            upvotes=100 - n,
+            authors=(f"[HF verified](https://evil.example/a{n})", "<!channel>", "@everyone"),
+            organization=f"[HF verified](https://evil.example/org{n}) and [again](https://evil.example/o)",
+            github=link,
+        )
+        item["paper"]["projectPage"] = link
+        items.append(item)
+    return items

@@ -110,12 +110,9 @@ def test_jsonl_file(tmp_path: Path) -> None:
     [
         ("", "empty"),
         ("[1, 2", "not valid JSON"),
-        (
-            '{"id": "a", "title": "t", "summary": "s"}\n{"id": "b"}\n',
-            "line 2: missing or empty title, summary",
-        ),
-        ('{"id": "a", "title": "t", "summary": "s"}\nnot json\n', "line 2: not valid JSON"),
-        ('{"id": "a", "title": "t", "summary": "s", "upvotes": -1}', "upvotes"),
+        # a file with no usable record at all is rejected whole, naming the first bad one
+        ('{"id": "b"}\n{"id": "c", "title": 5, "summary": "s"}\n', "line 1: missing title, summary"),
+        ("{not json\n{also not\n", "line 1: not valid JSON"),
         ("hello", "expected a JSON array"),
         ('[{"paper": {"id": "x"}}]', "item 1"),
     ],

@@ -1,15 +1,20 @@
 """Pure rendering from the neutral model to Discord embeds, within Discord's limits.
 
-Untrusted text is escaped with discord.utils.escape_markdown and escape_mentions; the client is also
-built with AllowedMentions.none(), so `@everyone` in a title is shown, never obeyed.
+Untrusted text is escaped by `safe`: discord.utils.escape_markdown (which also escapes backslashes), then
+every bracket and parenthesis it left bare, since it defuses only the first of several masked links in
+one string, then escape_mentions. The client is also built with
+AllowedMentions.none(), so `@everyone` in a title is shown, never obeyed. Links are only ever built from
+URLs that pass bot.links.safe_url.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import discord
 
+from paperbot.bot.links import safe_url
 from paperbot.bot.models import Digest, PaperCard, Reply, ReplyKind
 
 # Discord's limits (measured, see DESIGN.md section 4).
@@ -29,17 +34,23 @@ COLOR = {
 }
 
 
+# A bracket or parenthesis after an even number of backslashes (none included) is still live markup.
+_BARE_LINK_MARKUP = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]()])")
+
+
 def safe(text: str) -> str:
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    escaped = _BARE_LINK_MARKUP.sub(r"\1\\\2", discord.utils.escape_markdown(text))
+    return discord.utils.escape_mentions(escaped)
 
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _link(label: str, url: str) -> str:
-    # A URL containing ')' or whitespace would break masked-link syntax: show it plainly instead.
-    return f"[{label}]({url})" if not any(ch in url for ch in ") \n") else f"{label}: <{url}>"
+def _link(label: str, url: str | None) -> str:
+    # Only a checked web address (no brackets, parentheses or whitespace) becomes a masked link.
+    checked = safe_url(url)
+    return f"[{label}]({checked})" if checked else label
 
 
 def card_embed(number: int, card: PaperCard, footer: str = "") -> discord.Embed:

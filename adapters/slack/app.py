@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from paperbot.adapters.slack import render
@@ -135,6 +136,7 @@ class SlackAdapter:
             logger=_bolt_logger,
         )
         self._socket = AsyncSocketModeHandler(self.app, app_token) if app_token else None
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret and not app_token else None
         self.bot_user: str | None = None
         self._register()
 
@@ -167,7 +169,25 @@ class SlackAdapter:
             return []
 
         async def events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+            # Checked here, before bolt: bolt logs an unsigned request's whole body at INFO, and answers a
+            # non-numeric timestamp or a signed body it cannot parse with a 500 and a traceback.
+            try:
+                body = (await request.read()).decode("utf-8")
+            except UnicodeDecodeError:
+                return web.Response(status=400, text="request body is not UTF-8 text")
+            if self._verifier is None or not signed(self._verifier, request.headers, body):
+                return web.Response(status=401, text="invalid request signature")
+            try:
+                bolt_request = await to_bolt_request(request)
+            except (ValueError, TypeError, AttributeError) as exc:  # a bad encoding or JSON: the sender's bug
+                logger.info("slack: signed request with a malformed body rejected (%s)", type(exc).__name__)
+                return web.Response(status=400, text="malformed request body")
+            if not isinstance(bolt_request.body, dict) or not all(
+                isinstance(bolt_request.body.get(k, {}), dict) for k in ("event", "team", "user", "channel")
+            ):
+                logger.info("slack: signed request without a usable payload rejected")
+                return web.Response(status=400, text="malformed request body")
+            return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
         routes = [web.post("/slack/events", events)]
         flow = self.app.oauth_flow
@@ -329,6 +349,18 @@ class SlackAdapter:
             and (m.get("metadata") or {}).get("event_payload", {}).get("key") == key.token
         ]
         return sorted(found)
+
+
+MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 have 10 digits until the year 2286
+
+
+def signed(verifier: SignatureVerifier, headers: Mapping[str, str], body: str) -> bool:
+    """Slack's v0 signature over this exact body, with a fresh numeric timestamp."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not signature or not timestamp.isdigit() or len(timestamp) > MAX_TIMESTAMP_DIGITS:
+        return False
+    return verifier.is_valid(body, timestamp, signature)
 
 
 def _page_value(action: dict[str, Any]) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from paperbot.bot.links import safe_url
 from paperbot.bot.models import Digest, PaperCard, Reply, ReplyKind
 
 # Slack's limits (measured, see DESIGN.md section 4).
@@ -48,11 +49,13 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _link(url: str, label: str) -> str:
-    # A URL with '|' or '>' would break the link syntax; such URLs are shown as escaped text instead.
-    if any(ch in url for ch in "|<> "):
+def _link(url: str | None, label: str) -> str:
+    # Only a checked web address becomes `<url|label>`: anything else ("!channel", "@U1", "#C1",
+    # "javascript:") would be a ping, a mention or a live non-web link. Those show as the plain label.
+    checked = safe_url(url)
+    if checked is None:
         return escape(label)
-    return f"<{url}|{escape(label)}>"
+    return f"<{checked}|{escape(label)}>"
 
 
 def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> list[Block]:

@@ -18,7 +18,9 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from paperbot.bot.models import Paper
-from paperbot.bot.sources.hf import BadResponse, SourceError, _retryable, strip_version
+from paperbot.bot.sources import records
+from paperbot.bot.sources.hf import DEADLINE_PER_TIMEOUT, BadResponse, SourceError, _retryable, strip_version
+from paperbot.bot.sources.http import DeadlineExceeded, ResponseTooLarge, bounded_get
 
 logger = logging.getLogger(__name__)
 
@@ -52,24 +54,24 @@ def parse_feed(xml: str | bytes) -> list[Paper]:
     if _local(root.tag) != "feed":
         raise BadResponse(f"arXiv sent <{_local(root.tag)}>, not an Atom <feed>")
     papers = []
-    for entry in _children(root, "entry"):
+    for number, entry in enumerate(_children(root, "entry"), 1):
         id_text = _clean(getattr(_child(entry, "id"), "text", ""))
         match = _ABS_ID.search(id_text)
         title = _clean(getattr(_child(entry, "title"), "text", ""))
-        if not match or not title or title == "Error":
+        if title == "Error":
             continue  # the API reports bad queries as an entry titled "Error"
-        authors = tuple(_clean(getattr(_child(a, "name"), "text", "")) for a in _children(entry, "author"))
-        published = _clean(getattr(_child(entry, "published"), "text", ""))
-        papers.append(
-            Paper(
-                id=strip_version(match.group(1)),
-                title=title,
-                summary=_clean(getattr(_child(entry, "summary"), "text", "")),
-                authors=tuple(a for a in authors if a),
-                published_at=published[:10] or None,
-                source="arxiv",
-            )
-        )
+        data = {
+            "id": match.group(1) if match else None,
+            "title": title,
+            "summary": _clean(getattr(_child(entry, "summary"), "text", "")),
+            "authors": [_clean(getattr(_child(a, "name"), "text", "")) for a in _children(entry, "author")],
+            "published_at": _clean(getattr(_child(entry, "published"), "text", "")),
+            "source": "arxiv",
+        }
+        try:
+            papers.append(records.validate(records.ArxivRecord, data))
+        except records.RecordError as exc:
+            logger.warning("skipping arXiv entry %d (%s): %s", number, id_text[:60] or "without an id", exc)
     return papers
 
 
@@ -81,8 +83,10 @@ class ArxivClient:
         timeout: float = 20.0,
         min_interval: float = MIN_INTERVAL,
         client: httpx.AsyncClient | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url
+        self.deadline = deadline or timeout * DEADLINE_PER_TIMEOUT
         self.min_interval = min_interval
         self._client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout), limits=httpx.Limits(max_connections=1)
@@ -106,20 +110,30 @@ class ArxivClient:
                     if delay > 0:
                         await asyncio.sleep(delay)
                     try:
-                        response = await self._client.get(self.base_url, params=params)
+                        response = await bounded_get(
+                            self._client, self.base_url, params, deadline=self.deadline
+                        )
                     finally:
                         self._last = time.monotonic()
                     response.raise_for_status()
         return parse_feed(response.content)
 
+    async def _guarded(self, params: dict[str, str | int], what: str) -> list[Paper]:
+        try:
+            return await self._query(params)
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{what} failed: {type(exc).__name__}") from exc
+        except DeadlineExceeded as exc:
+            raise SourceError(f"{what} timed out: {exc}") from None
+        except ResponseTooLarge as exc:
+            logger.warning("arXiv answer too large (%s); not read", exc)
+            raise BadResponse(f"{what}: arXiv sent an answer over the size cap ({exc})") from None
+
     async def by_ids(self, ids: Sequence[str]) -> list[Paper]:
         clean = [strip_version(i) for i in ids if i.strip()]
         if not clean:
             return []
-        try:
-            return await self._query({"id_list": ",".join(clean), "max_results": len(clean)})
-        except httpx.HTTPError as exc:
-            raise SourceError(f"arXiv look-up failed: {type(exc).__name__}") from exc
+        return await self._guarded({"id_list": ",".join(clean), "max_results": len(clean)}, "arXiv look-up")
 
     async def newest(self, category: str, limit: int = 50) -> list[Paper]:
         if not _CATEGORY.match(category):
@@ -130,7 +144,4 @@ class ArxivClient:
             "sortOrder": "descending",
             "max_results": max(1, min(limit, 200)),
         }
-        try:
-            return await self._query(params)
-        except httpx.HTTPError as exc:
-            raise SourceError(f"arXiv listing of {category} failed: {type(exc).__name__}") from exc
+        return await self._guarded(params, f"arXiv listing of {category}")

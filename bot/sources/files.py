@@ -1,22 +1,25 @@
 """Import files: an HF daily_papers JSON array, or JSONL with one paper per line.
 
-A bad file is rejected whole with one line saying where, so an import never half-happens.
+Decided per record: a bad record (a line that is not JSON, a missing title, a summary that is a number) is
+skipped and counted, and the report names where. A file is rejected whole, with one line saying why and
+nothing written, only when it is not JSON/JSONL at all or holds no usable record.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from paperbot.bot.models import ListedPaper, Paper
-from paperbot.bot.sources.hf import BadResponse, SourceError, listed_day, parse_item, strip_version
+from paperbot.bot.sources import records
+from paperbot.bot.sources.hf import BadResponse, SourceError, listed_day, parse_item
 
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-MAX_FIELD = 20_000
+MAX_FIELD = records.SUMMARY_MAX
+SHOWN_REASONS = 3  # a report names the first few skipped records, then counts the rest
 
 
 class FileImportError(SourceError):
@@ -28,72 +31,67 @@ class ImportBatch:
     papers: list[Paper] = field(default_factory=list)
     listed: list[ListedPaper] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "line 3: title is empty", one per bad record
 
     @property
     def days(self) -> list[str]:
         return sorted({lp.day for lp in self.listed})
 
+    def skipped_line(self, name: str) -> str | None:
+        """One line for the user: how many records were skipped and where the first ones are."""
+        if not self.skipped:
+            return None
+        shown = "; ".join(self.skipped[:SHOWN_REASONS])
+        more = f"; and {len(self.skipped) - SHOWN_REASONS} more" if len(self.skipped) > SHOWN_REASONS else ""
+        return f"{name}: skipped {len(self.skipped)} bad records ({shown}{more})"
 
-def _jsonl_paper(obj: Any, where: str) -> Paper:
+
+def _jsonl_paper(obj: Any) -> Paper:
     if not isinstance(obj, dict):
-        raise FileImportError(f"{where}: expected an object with id, title, summary")
-    missing = [k for k in ("id", "title", "summary") if not isinstance(obj.get(k), str) or not obj[k].strip()]
+        raise records.RecordError(f"expected an object with id, title, summary, not {type(obj).__name__}")
+    missing = [k for k in ("id", "title", "summary") if k not in obj or obj[k] is None]
     if missing:
-        raise FileImportError(f"{where}: missing or empty {', '.join(missing)}")
-    authors = obj.get("authors") or []
-    if isinstance(authors, str):
-        authors = [a.strip() for a in authors.split(",")]
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
-        raise FileImportError(f"{where}: authors must be a list of names or a comma-separated string")
-    upvotes = obj.get("upvotes")
-    if upvotes is not None and (not isinstance(upvotes, int) or isinstance(upvotes, bool) or upvotes < 0):
-        raise FileImportError(f"{where}: upvotes must be a non-negative integer")
-    published = obj.get("published_at") or obj.get("published")
-    if published is not None and not (
-        isinstance(published, str) and re.match(r"^\d{4}-\d{2}-\d{2}", published)
-    ):
-        raise FileImportError(f"{where}: published_at must be an ISO date (YYYY-MM-DD)")
-    return Paper(
-        id=strip_version(obj["id"])[:64],
-        title=" ".join(obj["title"].split())[:1000],
-        summary=obj["summary"].strip()[:MAX_FIELD],
-        authors=tuple(a for a in authors if a)[:200],
-        published_at=published[:10] if published else None,
-        upvotes=upvotes,
-        source="file",
-    )
+        raise records.RecordError(f"missing {', '.join(missing)}")
+    data = {**obj, "published_at": obj.get("published_at", obj.get("published")), "source": "file"}
+    return records.validate(records.PaperRecord, data)
 
 
-def _iter_jsonl(text: str, name: str) -> Iterator[Paper]:
+def _from_jsonl(text: str) -> ImportBatch:
+    batch = ImportBatch()
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            batch.papers.append(_jsonl_paper(json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise FileImportError(f"{name} line {number}: not valid JSON ({exc.msg})") from None
-        yield _jsonl_paper(obj, f"{name} line {number}")
+            batch.skipped.append(f"line {number}: not valid JSON ({exc.msg})")
+        except records.RecordError as exc:
+            batch.skipped.append(f"line {number}: {exc}")
+    return batch
 
 
 def _from_array(items: list[Any], name: str, day: str | None) -> ImportBatch:
     batch = ImportBatch()
-    if items and isinstance(items[0], dict) and "paper" not in items[0]:
-        batch.papers = [_jsonl_paper(obj, f"{name} item {i}") for i, obj in enumerate(items, 1)]
-        return batch
     guess = _DATE_IN_NAME.search(name)
     ranks: dict[str, int] = {}
     for number, item in enumerate(items, 1):
         try:
+            if isinstance(item, dict) and "paper" not in item:  # a JSON array of JSONL-shaped papers
+                batch.papers.append(_jsonl_paper(item))
+                continue
             paper = parse_item(item)
-        except BadResponse as exc:
-            raise FileImportError(f"{name} item {number}: {exc}") from None
+        except (BadResponse, records.RecordError) as exc:
+            batch.skipped.append(f"item {number}: {exc}")
+            continue
         batch.papers.append(paper)
         item_day = day or listed_day(item) or (guess.group(1) if guess else None)
         if item_day is None:
             continue
         ranks[item_day] = ranks.get(item_day, 0) + 1
         batch.listed.append(ListedPaper(paper=paper, day=item_day, rank=ranks[item_day]))
-    if batch.papers and not batch.listed:
+    if batch.listed and len(batch.listed) < len(batch.papers):
+        batch.warnings.append(f"{name}: {len(batch.papers) - len(batch.listed)} papers have no listing date")
+    elif batch.papers and not batch.listed and any("paper" in i for i in items if isinstance(i, dict)):
         batch.warnings.append(
             f"{name}: no listing date in the file or its name; pass --date to add it to a day"
         )
@@ -118,11 +116,22 @@ def load_file(path: str | Path, day: str | None = None) -> ImportBatch:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FileImportError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        return _from_array(data, name, day)
+        if not isinstance(data, list):
+            raise FileImportError(f"{name}: expected a JSON array of papers")
+        return _usable(_from_array(data, name, day), name)
     if stripped.startswith("{"):
-        batch = ImportBatch(papers=list(_iter_jsonl(text, name)))
+        batch = _usable(_from_jsonl(text), name)
         if day:  # JSONL has no list order of its own: rank the day by upvotes
             by_votes = sorted(batch.papers, key=lambda p: -(p.upvotes or 0))
             batch.listed = [ListedPaper(p, day, rank) for rank, p in enumerate(by_votes, 1)]
         return batch
     raise FileImportError(f"{name}: expected a JSON array (HF daily_papers) or JSONL (one paper per line)")
+
+
+def _usable(batch: ImportBatch, name: str) -> ImportBatch:
+    """A file with bad records still imports its good ones; a file with none is rejected whole."""
+    if not batch.papers and batch.skipped:
+        first = batch.skipped[0]
+        more = f" (and {len(batch.skipped) - 1} more bad records)" if len(batch.skipped) > 1 else ""
+        raise FileImportError(f"{name} {first}{more}; no usable paper in the file")
+    return batch

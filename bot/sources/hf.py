@@ -7,7 +7,7 @@ the years (2024: `mediaUrl`, no AI fields; 2025: `ai_summary`; 2026: `organizati
 from __future__ import annotations
 
 import logging
-import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,13 +22,21 @@ from tenacity import (
 )
 
 from paperbot.bot.models import ListedPaper, Paper
+from paperbot.bot.sources import records
+from paperbot.bot.sources.http import MAX_RESPONSE_BYTES, DeadlineExceeded, ResponseTooLarge, bounded_get
+from paperbot.bot.sources.records import strip_version
+
+__all__ = ["BadResponse", "HFClient", "SourceError", "parse_daily", "parse_item", "strip_version"]
 
 logger = logging.getLogger(__name__)
 
 PAGE_LIMIT = 100  # the API caps `limit` at 100
 MAX_PAGES = 20
+# Real days list 5-150 papers. A day claiming more is cut here, with a warning, so one odd answer cannot
+# flood the index, a digest or the event loop.
+MAX_PAPERS_PER_DAY = 1000
+DEADLINE_PER_TIMEOUT = 3  # a request's total deadline, in multiples of the per-read timeout
 MAX_RETRY_AFTER = 120.0
-_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 
 
 class SourceError(Exception):
@@ -44,77 +52,83 @@ class Unreachable(SourceError):
     better, so a run of many days stops at the first one."""
 
 
-def strip_version(arxiv_id: str) -> str:
-    return re.sub(r"v\d+$", "", arxiv_id.strip())
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _text(value: Any) -> str | None:
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
-
-
 def parse_item(item: Any) -> Paper:
-    """One daily_papers item -> Paper. Raises BadResponse when the item is not a paper."""
+    """One daily_papers item -> Paper. Raises BadResponse (one line) when the item is not a usable paper."""
     if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
-        raise BadResponse("daily_papers item has no 'paper' object")
+        raise BadResponse("has no 'paper' object")
     raw = item["paper"]
-    paper_id = raw.get("id")
-    title = _text(raw.get("title")) or _text(item.get("title"))
-    if not isinstance(paper_id, str) or not _ARXIV_ID.match(paper_id.strip()) or not title:
-        raise BadResponse(f"daily_papers item without a valid arXiv id or title: {str(paper_id)[:40]!r}")
-    authors = tuple(
-        name
-        for a in raw.get("authors") or []
-        if isinstance(a, dict) and not a.get("hidden") and (name := _text(a.get("name")))
-    )
-    org = raw.get("organization") or item.get("organization")
-    keywords = tuple(k for k in (raw.get("ai_keywords") or []) if isinstance(k, str) and k.strip())
-    published = raw.get("publishedAt")
-    return Paper(
-        id=strip_version(paper_id),
-        title=title,
-        summary=(raw.get("summary") or item.get("summary") or "").strip(),
-        authors=authors,
-        published_at=published[:10] if isinstance(published, str) else None,
-        upvotes=_int(raw.get("upvotes")) or 0,
-        comments=_int(item.get("numComments")) or 0,
-        stars=_int(raw.get("githubStars")),
-        github_repo=_text(raw.get("githubRepo")),
-        project_page=_text(raw.get("projectPage")),
-        ai_summary=_text(raw.get("ai_summary")),
-        ai_keywords=keywords,
-        organization=_text(org.get("fullname") or org.get("name")) if isinstance(org, dict) else None,
-        source="hf",
-    )
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        title = item.get("title", title)
+    summary = raw.get("summary")
+    if summary is None:
+        summary = item.get("summary")
+    data = {
+        "id": raw.get("id"),
+        "title": title,
+        "summary": summary,
+        "authors": raw.get("authors"),
+        "published_at": raw.get("publishedAt"),
+        "upvotes": raw.get("upvotes"),
+        "comments": item.get("numComments"),
+        "stars": raw.get("githubStars"),
+        "github_repo": raw.get("githubRepo"),
+        "project_page": raw.get("projectPage"),
+        "ai_summary": raw.get("ai_summary"),
+        "ai_keywords": raw.get("ai_keywords"),
+        "organization": raw.get("organization") or item.get("organization"),
+        "source": "hf",
+    }
+    try:
+        paper = records.validate(records.ArxivRecord, data)
+    except records.RecordError as exc:
+        raise BadResponse(str(exc)) from None
+    # Unknown counters are 0 on Hugging Face: the list itself says the paper is there.
+    return replace(paper, upvotes=paper.upvotes or 0, comments=paper.comments or 0)
 
 
-def listed_day(item: dict[str, Any]) -> str | None:
+def listed_day(item: Any) -> str | None:
     """The day an item was listed on Daily Papers (`paper.submittedOnDailyAt`), if the schema has it."""
-    stamp = item.get("paper", {}).get("submittedOnDailyAt")
-    if isinstance(stamp, str) and re.match(r"^\d{4}-\d{2}-\d{2}", stamp):
-        return stamp[:10]
-    return None
+    paper = item.get("paper") if isinstance(item, dict) else None
+    return records.day(paper.get("submittedOnDailyAt")) if isinstance(paper, dict) else None
+
+
+@dataclass
+class DayList:
+    """One day's list as parsed: the papers in order, and one reason per record that was skipped."""
+
+    listed: list[ListedPaper] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def parse_day(items: Any, day: str | None = None, limit: int | None = None) -> DayList:
+    """A whole response. A bad record is skipped with one warning naming it; never fatal for the day."""
+    if not isinstance(items, list):
+        raise BadResponse(f"expected a JSON array of papers, got {type(items).__name__}")
+    out = DayList()
+    for number, item in enumerate(items, 1):
+        if limit is not None and len(out.listed) >= limit:
+            logger.warning(
+                "daily_papers %s: more than %d papers listed; keeping the first %d", day, limit, limit
+            )
+            break
+        try:
+            paper = parse_item(item)
+            item_day = day or listed_day(item)
+            if item_day is None:
+                raise BadResponse("has no listing date (paper.submittedOnDailyAt); pass a date")
+        except BadResponse as exc:
+            reason = f"item {number} ({records.describe(item)}): {exc}"
+            logger.warning("skipping daily_papers %s", reason)
+            out.skipped.append(reason)
+            continue
+        out.listed.append(ListedPaper(paper=paper, day=item_day, rank=len(out.listed) + 1))
+    return out
 
 
 def parse_daily(items: Any, day: str | None = None) -> list[ListedPaper]:
-    """A whole response. Items that are not papers are skipped with a warning, never fatal."""
-    if not isinstance(items, list):
-        raise BadResponse(f"expected a JSON array of papers, got {type(items).__name__}")
-    out: list[ListedPaper] = []
-    for item in items:
-        try:
-            paper = parse_item(item)
-        except BadResponse as exc:
-            logger.warning("skipping daily_papers item: %s", exc)
-            continue
-        item_day = day or listed_day(item)
-        if item_day is None:
-            raise BadResponse("cannot tell which day this list is for; pass a date")
-        out.append(ListedPaper(paper=paper, day=item_day, rank=len(out) + 1))
-    return out
+    """The papers of a whole response, bad records skipped (see parse_day)."""
+    return parse_day(items, day).listed
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -151,10 +165,16 @@ class HFClient:
         attempts: int = 4,
         backoff: float = 1.0,
         client: httpx.AsyncClient | None = None,
+        deadline: float | None = None,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+        max_papers: int = MAX_PAPERS_PER_DAY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.attempts = attempts
         self.backoff = backoff
+        self.deadline = deadline or timeout * DEADLINE_PER_TIMEOUT
+        self.max_bytes = max_bytes
+        self.max_papers = max_papers
         self._client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout), headers={"User-Agent": "paperbot (+https://github.com/paperbot)"}
         )
@@ -180,8 +200,18 @@ class HFClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self._client.get(url, params=params)
+                    response = await bounded_get(
+                        self._client, url, params, deadline=self.deadline, max_bytes=self.max_bytes
+                    )
                     response.raise_for_status()
+        except DeadlineExceeded as exc:
+            # Not retried: a server that trickles will trickle again, and the caller has a schedule.
+            raise SourceError(f"Hugging Face timed out for {day} (page {page}): {exc}") from None
+        except ResponseTooLarge as exc:
+            logger.warning("Hugging Face answer for %s page %d too large (%s); not read", day, page, exc)
+            raise BadResponse(
+                f"Hugging Face sent an answer over {self.max_bytes:,} bytes for {day} (page {page})"
+            ) from None
         except httpx.HTTPStatusError as exc:
             raise SourceError(
                 f"Hugging Face answered HTTP {exc.response.status_code} for {day} (page {page})"
@@ -200,21 +230,25 @@ class HFClient:
 
     async def daily(self, day: date | str) -> list[ListedPaper]:
         """Every paper listed on `day`, in the API's order, across as many pages as it takes."""
+        return (await self.day_list(day)).listed
+
+    async def day_list(self, day: date | str) -> DayList:
+        """`daily`, with the reasons for every record skipped (bad records never fail the day)."""
         day_text = day.isoformat() if isinstance(day, date) else day
         date.fromisoformat(day_text)  # a bad date is a caller bug; fail before any request
         items: list[Any] = []
         seen: set[str] = set()
         for page in range(MAX_PAGES):
             batch = await self._get_page(day_text, page)
-            fresh = [i for i in batch if isinstance(i, dict) and _key(i) not in seen]
+            fresh = [i for i in batch if _key(i) not in seen]
             seen.update(_key(i) for i in fresh)
             items.extend(fresh)
             # A short page is the last one; a page that adds nothing new means the API ignores `p`.
-            if len(batch) < PAGE_LIMIT or not fresh:
+            if len(batch) < PAGE_LIMIT or not fresh or len(items) > self.max_papers:
                 break
-        return parse_daily(items, day_text)
+        return parse_day(items, day_text, limit=self.max_papers)
 
 
-def _key(item: dict[str, Any]) -> str:
-    paper = item.get("paper")
-    return str(paper.get("id")) if isinstance(paper, dict) else repr(item)[:80]
+def _key(item: Any) -> str:
+    paper = item.get("paper") if isinstance(item, dict) else None
+    return str(paper.get("id"))[:80] if isinstance(paper, dict) else repr(item)[:80]

@@ -25,7 +25,10 @@ from tests.fakes.discord_rules import (
     embed_errors,
     guild_payload,
     interaction_payload,
+    live_links,
+    mentions,
     message_payload,
+    message_texts,
 )
 from tests.fakes.server import serve
 
@@ -86,6 +89,22 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/gateway"
+
+    def _shown(self) -> list[dict[str, Any]]:
+        """Everything the bot got shown: channel messages, interaction responses and follow-ups."""
+        shown = [m for messages in self.channels.values() for m in messages]
+        for interaction in self.interactions.values():
+            shown += [r.get("data") or {} for r in interaction.responses]
+            shown += interaction.followups
+        return shown
+
+    def links(self) -> list[tuple[str, str]]:
+        """Every live masked link in what was shown, as (label, url)."""
+        return [link for m in self._shown() for text in message_texts(m) for link in live_links(text)]
+
+    def pings(self) -> list[str]:
+        """Every mention in what was shown that would notify someone."""
+        return [found for m in self._shown() for found in mentions(m)]
 
     def snowflake(self) -> str:
         return str(next(self._ids))

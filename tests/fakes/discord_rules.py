@@ -2,7 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# Discord drops the backslash before any punctuation and shows the character literally.
+_ESCAPED = re.compile(r"\\[^0-9A-Za-z\s]")
+# A masked link as Discord renders it in content, descriptions and field values: [label](url) or
+# [label](<url>). Checked in titles too: stricter than Discord, never looser.
+MASKED_LINK = re.compile(r"\[([^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*)\]\(\s*<?([^()\s<>]+)>?\s*\)")
+# Mentions that notify unless allowed_mentions says otherwise.
+MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>")
+
+
+def live_links(text: str) -> list[tuple[str, str]]:
+    """Every (label, url) Discord would render as a clickable masked link in this text."""
+    plain = _ESCAPED.sub("\x00", text)
+    return [(m.group(1), m.group(2)) for m in MASKED_LINK.finditer(plain)]
+
+
+def message_texts(message: dict[str, Any]) -> list[str]:
+    """The strings of a message where markdown renders."""
+    texts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        texts += [embed.get("title", ""), embed.get("description", "")]
+        texts += [f.get("value", "") for f in embed.get("fields", [])]
+    return texts
+
+
+def mentions(message: dict[str, Any]) -> list[str]:
+    """Mentions in the content that would notify: unescaped and not suppressed by allowed_mentions."""
+    allowed = message.get("allowed_mentions")
+    suppressed = isinstance(allowed, dict) and allowed.get("parse") == []
+    if suppressed and not (allowed.get("users") or allowed.get("roles")):
+        return []
+    return [m.group(0) for m in MENTION.finditer(message.get("content") or "")]
 
 
 def embed_errors(embeds: list[dict[str, Any]], content: str = "") -> list[str]:

@@ -2,12 +2,13 @@
 
 Like the real API it caps `limit` at 100 (400 above), pages with `p`, and answers a day it does not know
 with an empty array. Faults are scripted per request: `fail(500, times=2)`, `throttle(retry_after=1)`,
-`stall(seconds)`.
+`stall(seconds)`, `trickle(interval)` (the real answer, one byte every `interval` seconds).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ class Fault:
     status: int = 500
     delay: float = 0.0
     retry_after: float | None = None
+    trickle: float = 0.0  # seconds between the bytes of an otherwise normal answer
 
 
 @dataclass
@@ -41,10 +43,13 @@ class FakeHF:
     def stall(self, seconds: float, times: int = 1) -> None:
         self.faults.extend(Fault(status=200, delay=seconds) for _ in range(times))
 
+    def trickle(self, interval: float, times: int = 1) -> None:
+        self.faults.extend(Fault(status=200, trickle=interval) for _ in range(times))
+
     async def _daily(self, request: web.Request) -> web.StreamResponse:
         self.requests.append({"at": time.monotonic(), **request.query})
-        if self.faults:
-            fault = self.faults.pop(0)
+        fault = self.faults.pop(0) if self.faults else None
+        if fault is not None and not fault.trickle:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             elif fault.status == 429:
@@ -61,7 +66,22 @@ class FakeHF:
         if not 1 <= limit <= 100:
             return web.json_response({"error": "limit must be between 1 and 100"}, status=400)
         items = self.days.get(request.query.get("date", ""), [])
-        return web.json_response(items[page * limit : (page + 1) * limit])
+        body = json.dumps(items[page * limit : (page + 1) * limit]).encode()
+        if fault is not None and fault.trickle:
+            return await self._trickle(request, body, fault.trickle)
+        return web.Response(body=body, content_type="application/json")
+
+    async def _trickle(self, request: web.Request, body: bytes, interval: float) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        try:
+            for n in range(len(body)):
+                await response.write(body[n : n + 1])
+                await asyncio.sleep(interval)
+        except ConnectionResetError:
+            pass  # the client gave up, as it should
+        return response
 
     async def start(self) -> str:
         app = web.Application()

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.server import serve
-from tests.fakes.slack_rules import PING, block_errors
+from tests.fakes.slack_rules import PING, WEB_TARGET, block_errors, live_links
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -91,17 +91,39 @@ class FakeSlack:
     def messages(self, channel_id: str) -> list[dict[str, Any]]:
         return self.channels[channel_id].messages
 
-    def pings(self) -> list[str]:
-        """Every posted text or block text that would notify someone."""
-        found = []
+    def _posted_texts(self) -> list[str]:
+        """Every mrkdwn/plain string the bot got shown: messages (text and blocks) and response_url replies."""
+        texts: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, str):
+                texts.append(node)
+            elif isinstance(node, dict):
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
         for channel in self.channels.values():
             for message in channel.messages:
-                blob = json.dumps(message.get("blocks", [])) + message.get("text", "")
-                found.extend(m.group(0) for m in PING.finditer(blob))
+                walk(message.get("blocks", []))
+                walk(message.get("text", ""))
         for replies in self.responses.values():
-            for reply in replies:
-                found.extend(m.group(0) for m in PING.finditer(json.dumps(reply)))
-        return found
+            walk(replies)
+        return texts
+
+    def pings(self) -> list[str]:
+        """Every posted text or block text that would notify someone."""
+        return [m.group(0) for text in self._posted_texts() for m in PING.finditer(text)]
+
+    def links(self) -> list[tuple[str, str]]:
+        """Every live link or mention in what was posted, as (target, label)."""
+        return [link for text in self._posted_texts() for link in live_links(text)]
+
+    def unsafe_links(self) -> list[tuple[str, str]]:
+        """Live markup whose target is not a plain web address (channel links, javascript:, mailto:...)."""
+        return [(target, label) for target, label in self.links() if not WEB_TARGET.match(target)]
 
     # -- Web API -----------------------------------------------------------------------------------------
 
@@ -370,14 +392,19 @@ class FakeSlack:
         """POST a form to the bot's /slack/events, signed unless headers are given; 3 s to answer."""
         body = urllib.parse.urlencode(form)
         headers = self.sign(body) if headers is None else headers
-        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        return await self.raw_request(bot_url, body.encode(), headers, "application/x-www-form-urlencoded")
+
+    async def raw_request(
+        self, bot_url: str, body: bytes, headers: dict[str, str], content_type: str
+    ) -> tuple[int, str]:
+        """POST exactly these bytes to the bot's /slack/events; 3 s to answer."""
         try:
             async with (
                 aiohttp.ClientSession() as session,
                 session.post(
                     f"{bot_url}/slack/events",
                     data=body,
-                    headers=headers,
+                    headers={**headers, "Content-Type": content_type},
                     timeout=aiohttp.ClientTimeout(total=ACK_DEADLINE),
                 ) as response,
             ):

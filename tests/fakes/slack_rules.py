@@ -5,8 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# What would notify people if it reached Slack unescaped.
-PING = re.compile(r"<!(channel|here|everyone)\b|<@[UW][A-Z0-9]+")
+# What would notify people if it reached Slack unescaped: @channel/@here/@everyone (with or without a
+# label, `<!channel|code>` pings too), a user group (`<!subteam^S1>`) and a user mention.
+PING = re.compile(r"<!(channel|here|everyone)\b|<!subteam\^|<@[UWB][A-Z0-9]+")
+# Slack's live markup: `<target>` or `<target|label>`. Only a plain web address is a harmless target;
+# `<#C1|x>`, `<javascript:...|x>`, `<mailto:...|x>` or `<!date...>` are links the bot never means to post.
+LIVE_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+WEB_TARGET = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def live_links(text: str) -> list[tuple[str, str]]:
+    """Every (target, label) Slack would render as a link or mention in this mrkdwn."""
+    return [(m.group(1), m.group(2) or "") for m in LIVE_LINK.finditer(text)]
 
 
 def _text_len(obj: Any) -> int:
