@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import shlex
 import sqlite3
 import sys
 from datetime import UTC, date, datetime
@@ -202,22 +203,28 @@ def fetch_arxiv(category: str, limit: int) -> None:
     out.print(f"arXiv {category}: {len(papers)} papers")
 
 
-@app.command("search")
+# ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
+# `paperbot search -- -moe` works too, as usual on command lines.
+@app.command("search", context_settings={"ignore_unknown_options": True})
 def search_cmd(
     query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, video author:"Jan Kautz"')],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=10_000, help="skip this many results")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
     """Ranked search over every stored paper."""
     db = context(settings(), writes=False).db
     if not as_json:
-        reply = search_reply(Context(db, Defaults()), query, limit=limit)
+        reply = search_reply(Context(db, Defaults()), query, offset=offset, limit=limit)
         if reply.kind == ReplyKind.ERROR:
             raise fail(reply.text)
-        composition.console_adapter(out).show(reply)
+        # The console adapter's "more" hint names the chat command; on the command line it is --offset.
+        composition.console_adapter(out).show(dataclasses.replace(reply, more=False))
+        if reply.more:
+            out.print(f"more: paperbot search {shlex.quote(query)} --offset {reply.next_offset}", style="dim")
         return
     try:
-        result = search(db, query, limit=limit)
+        result = search(db, query, limit=limit, offset=offset)
     except QueryError as exc:
         raise fail(str(exc)) from None
     rows: list[dict[str, Any]] = [

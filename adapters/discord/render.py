@@ -10,6 +10,7 @@ URLs that pass bot.links.safe_url.
 from __future__ import annotations
 
 import re
+import re
 from dataclasses import dataclass, field
 
 import discord
@@ -25,6 +26,7 @@ CONTENT_MAX = 2000
 EMBEDS_PER_MESSAGE = 10
 CHARS_PER_MESSAGE = 6000
 CUSTOM_ID_MAX = 100
+COMMAND = re.compile(r"/papers (?=[\w<\"])")
 
 COLOR = {
     ReplyKind.INFO: 0x3B82F6,
@@ -41,6 +43,12 @@ _BARE_LINK_MARKUP = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]()])")
 def safe(text: str) -> str:
     escaped = _BARE_LINK_MARKUP.sub(r"\1\\\2", discord.utils.escape_markdown(text))
     return discord.utils.escape_mentions(escaped)
+
+
+def discord_syntax(text: str) -> str:
+    """The core writes commands as Slack and the terminal type them (`/papers subscribe moe`); on Discord
+    the same command is `/papers query: subscribe moe`."""
+    return COMMAND.sub("/papers query: ", text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -91,9 +99,9 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
     """
     heading = f"**{safe(clip(digest.title, 200))}**"
     if digest.note:
-        heading += f"\n{safe(clip(digest.note, 1500))}"
+        heading += f"\n{safe(clip(discord_syntax(digest.note), 1500))}"
     messages = [Message(content=clip(heading, CONTENT_MAX))]
-    footer = " · ".join(p for p in (digest.footer, marker) if p)
+    footer = " · ".join(p for p in (discord_syntax(digest.footer), marker) if p)
     last = digest.first + len(digest.cards) - 1
     for number, card in enumerate(digest.cards, digest.first):
         embed = card_embed(number, card, footer if number == last else "")
@@ -110,7 +118,7 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
 def reply_message(reply: Reply) -> Message:
     """A command reply as one message (a search shows five papers, well within every limit)."""
     if reply.digest is None:
-        return Message(content=clip(safe(reply.text), CONTENT_MAX))
+        return Message(content=clip(safe(discord_syntax(reply.text)), CONTENT_MAX))
     (first, *rest) = digest_messages(reply.digest)
     for extra in rest:  # never happens for a 5-paper page; keep what fits rather than fail
         for embed in extra.embeds:
