@@ -10,7 +10,6 @@ URLs that pass bot.links.safe_url.
 from __future__ import annotations
 
 import re
-import re
 from dataclasses import dataclass, field
 
 import discord
