@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,12 +37,25 @@ def test_only_the_composition_root_imports_adapters_and_storage_imports_no_platf
         assert not any(n.startswith("paperbot.adapters") for n in imported(path)), path.name
 
 
+def layout_paths(readme: str) -> set[str]:
+    """The module paths the README's Layout tree names: `folder/` lines, then indented file names."""
+    section = readme[readme.index("## Layout") :]
+    block = section.split("```")[1]
+    folder, paths = "", set()
+    for line in block.splitlines():
+        entry = line.split("  ")[0] if not line.startswith(" ") else line.strip().split("  ")[0]
+        if not line.startswith(" "):
+            folder = entry if entry.endswith("/") else ""
+            continue
+        paths.update(folder + name.strip() for name in entry.split(",") if name.strip().endswith(".py"))
+    return paths
+
+
 def test_readme_layout_names_every_module() -> None:
-    readme = (ROOT / "README.md").read_text()
-    layout = readme[readme.index("## Layout") :]
-    layout = layout[: layout.find("\n## ", 5)] if "\n## " in layout[5:] else layout
-    listed = set(re.findall(r"[\w/]+\.py", layout))
+    listed = layout_paths((ROOT / "README.md").read_text())
     missing = [
         p.relative_to(ROOT).as_posix() for p in modules() if p.relative_to(ROOT).as_posix() not in listed
     ]
     assert not missing, f"README Layout does not list: {missing}"
+    gone = sorted(p for p in listed if not (ROOT / p).exists())
+    assert not gone, f"README Layout lists modules that do not exist: {gone}"
