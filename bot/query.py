@@ -1,7 +1,7 @@
 """The topic/query language: user text -> a parsed query -> a safe FTS5 expression.
 
 Grammar (everything else is plain text, never syntax):
-    word                 a term; hyphenated words ("text-to-image") are phrases
+    word                 a term; hyphenated words ("text-to-image") count as the words typed apart
     "some phrase"        the words next to each other
     -word, -"phrase"     exclude papers containing it
     author:name, author:"first last"
@@ -79,19 +79,24 @@ def parse(text: str) -> ParsedQuery:
             query.authors.append(phrase)
         elif match.group("neg"):
             query.excluded.append(phrase)
-        elif match.group("quoted") is not None or len(phrase) > 1:
-            # A quoted phrase or hyphenated compound is one concept; a "-" inside a word is not an exclusion.
-            exact = match.group("quoted") is not None
-            query.concepts.append(Concept(label=" ".join(phrase), phrases=[phrase], exact=exact))
+        elif match.group("quoted") is not None:
+            query.concepts.append(Concept(label=" ".join(phrase), phrases=[phrase], exact=True))
         else:
-            query.concepts.append(Concept(label=phrase[0], phrases=[phrase]))
+            # A hyphenated compound is read as its words typed apart ("long-context" = "long context"; the
+            # phrase still counts through `typed`); a "-" inside a word is not an exclusion.
+            query.concepts.extend(Concept(label=word, phrases=[(word,)]) for word in phrase)
         if len(query.concepts) + len(query.authors) >= MAX_TERMS:
             break
+    query.concepts = query.concepts[:MAX_TERMS]
     query.typed = tuple(t for c in query.concepts for t in c.phrases[0])
     if not query.concepts and not query.authors:
         if query.excluded:
             raise QueryError("add at least one word to search for; '-word' only excludes")
         raise QueryError('type a topic to search for, e.g. `moe` or `"kv cache" -survey`')
+    if not query.authors and all(c.phrases[0] and set(c.phrases[0]) <= STOPWORDS for c in query.concepts):
+        raise QueryError(
+            f'“{" ".join(query.typed)}” has only common words and needs a topic, e.g. `moe` or `"kv cache"`'
+        )
     return query
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 import math
 from collections import Counter
@@ -12,7 +13,7 @@ from datetime import date
 
 import sqlite_utils
 
-from paperbot.bot import ranking
+from paperbot.bot import evidence, ranking
 from paperbot.bot.aliases import normalize_long
 from paperbot.bot.models import Paper
 from paperbot.bot.query import (
@@ -20,8 +21,7 @@ from paperbot.bot.query import (
     Concept,
     ParsedQuery,
     Phrase,
-    concept_expr,
-    loose_expr,
+    any_expr,
     parse,
     quote,
     restrict,
@@ -39,11 +39,16 @@ FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
-CAP = 300  # rank every match below this many; above it, only the newest CAP
+CAP = 300  # papers covering only part of the query: rank all below this many; above it, the newest CAP
+FULL_CAP = 20_000  # papers covering the whole query: BM25-rank all below this many, else the newest FULL_CAP
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
 MAX_PHRASES = 3  # each phrase costs position-list reads over the whole scope
 MAX_LONG_FORM = 6
+MIN_PLURAL_DEFINITIONS = 2
+MIN_SPLIT_LEN = 7  # a closed compound is at least this long ("multimodal", "selfdriving")
+MIN_PART_LEN = 3
+MIN_COMPOUND_PAPERS = 2  # the other spelling must be how at least this many papers write it
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,10 @@ def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: lis
         if len(first) == 1:
             word = first[0]
             forms = alias_store.long_forms(db, word)
-            if not forms and len(word) > 3 and word.endswith("s"):  # "ssms", "llms"
+            # "ssms", "llms"; but an everyday plural ("cars") is read as an acronym's plural only when the
+            # archive agrees that the acronym exists: one paper's "CAR" is not enough.
+            plural = not forms and len(word) > 3 and word.endswith("s")
+            if plural and alias_store.definitions(db, word[:-1]) >= MIN_PLURAL_DEFINITIONS:
                 forms = alias_store.long_forms(db, word[:-1])
             for long in forms:
                 concept.add(tuple(long.split()))
@@ -95,6 +103,29 @@ def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: lis
                 if len(concept.phrases[0]) == 1 and concept.phrases[0][0] in span:
                     for short in shorts:
                         concept.add((short,))
+
+
+def _expand_compounds(db: sqlite_utils.Database, query: ParsedQuery) -> None:
+    """Closed and open compounds both ways, as the archive writes them: "multimodal" also finds
+    "multi-modal" / "multi modal", and "self driving" (or "self-driving") also finds "selfdriving"."""
+    typed = [c for c in query.concepts if c.weight == 1.0 and not c.exact and len(c.phrases[0]) == 1]
+    for concept in typed:
+        word = concept.phrases[0][0]
+        if len(word) < MIN_SPLIT_LEN or word.isdigit():
+            continue
+        for at in range(MIN_PART_LEN, len(word) - MIN_PART_LEN + 1):
+            parts = (word[:at], word[at:])
+            if paper_store.fts_count(db, quote(parts), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
+                concept.add(parts)
+                break
+    for left, right in itertools.pairwise(typed):
+        a, b = left.phrases[0][0], right.phrases[0][0]
+        closed = (a + b,)
+        if a in STOPWORDS or b in STOPWORDS or len(closed[0]) < MIN_SPLIT_LEN:
+            continue
+        if paper_store.fts_count(db, quote(closed), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
+            left.add(closed)
+            right.add(closed)
 
 
 def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, str]:
@@ -136,7 +167,9 @@ def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str
     original = [c.phrases[0] for c in query.concepts]
     _drop_stopwords(query)
     _expand_aliases(db, query, original)
-    return query, _correct_typos(db, query)
+    corrections = _correct_typos(db, query)
+    _expand_compounds(db, query)
+    return query, corrections
 
 
 Ranked = list[tuple[int, float, tuple[str, ...]]]
@@ -173,6 +206,27 @@ def _concept_shares(query: ParsedQuery) -> list[float]:
     return [1 / typed if c.weight == 1.0 else c.weight for c in query.concepts]
 
 
+def topic_of(query: ParsedQuery) -> evidence.Topic:
+    """The query as bot.evidence reads papers for it: typed concepts, known acronyms, whole-phrase forms."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    acronyms = {p[0] for c in typed for p in c.phrases[1:] if len(p) == 1}
+    # A typed word with a long form ("lora" -> "low rank adaptation") is itself an acronym.
+    acronyms |= {
+        c.phrases[0][0] for c in typed if len(c.phrases[0]) == 1 and any(len(p) > 1 for p in c.phrases)
+    }
+    shared = set(typed[0].phrases).intersection(*(c.phrases for c in typed[1:])) if len(typed) > 1 else set()
+    phrases = [*_phrase_variants(query), *sorted(shared)]
+    return evidence.make_topic([c.phrases for c in typed], sorted(acronyms), phrases)
+
+
+def strengths(
+    db: sqlite_utils.Database, query: ParsedQuery, pks: Sequence[int]
+) -> dict[int, evidence.Strength]:
+    topic = topic_of(query)
+    texts = paper_store.evidence_texts(db, pks)
+    return {pk: evidence.strength(evidence.Doc.of(*texts[pk]), topic) for pk in pks if pk in texts}
+
+
 def _score(
     db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]], scope: Scope
 ) -> Ranked:
@@ -188,21 +242,25 @@ def _score(
     def matching(expression: str) -> set[int]:
         return scoped.ids(db, restrict(expression, query))
 
+    # Coverage, title and labels come from the papers' own words (bot.evidence); FTS5's stems only
+    # give part credit to a concept evidence cannot see ("transforming" for "transformer", loose words).
+    strong = strengths(db, query, pks)
+    typed_at = [k for k, c in enumerate(query.concepts) if c.weight == 1.0]
     coverage: dict[int, float] = dict.fromkeys(pks, 0.0)
     in_title: dict[int, float] = dict.fromkeys(pks, 0.0)
     labels: dict[int, list[str]] = {pk: [] for pk in pks}
     shares = _concept_shares(query)
-    for concept, share in zip(query.concepts, shares, strict=True):
-        strict = matching(concept_expr(concept))
-        loose_sql = loose_expr(concept)
-        loose = matching(loose_sql) - strict if loose_sql else set()
-        for pk in strict | loose:
-            coverage[pk] += share * (1.0 if pk in strict else LOOSE_CREDIT)
-            if concept.weight == 1.0:
+    for k, (concept, share) in enumerate(zip(query.concepts, shares, strict=True)):
+        evident = typed_at.index(k) if k in typed_at else None
+        stemmed = matching(any_expr(concept))
+        for pk in pks:
+            seen = strong.get(pk)
+            if evident is not None and seen is not None and seen.concepts[evident] > 0:
+                coverage[pk] += share
+                in_title[pk] += share if seen.in_title[evident] else 0.0
                 labels[pk].append(concept.label)
-        if concept.weight == 1.0:
-            for pk in matching(concept_expr(concept, "title")):
-                in_title[pk] += share
+            elif pk in stemmed:
+                coverage[pk] += share * LOOSE_CREDIT
     variants = _phrase_variants(query)
     phrased = matching(" OR ".join(quote(v) for v in variants)) if variants else set()
     signals = paper_store.paper_signals(db, pks)
@@ -213,6 +271,7 @@ def _score(
             coverage=coverage[pk],
             title_coverage=in_title[pk],
             phrase=pk in phrased,
+            strength=strong[pk].score if pk in strong else 0.0,
             upvotes=signals[pk][0],
             comments=signals[pk][1],
             stars=signals[pk][2],
@@ -229,25 +288,36 @@ def _score(
 def _candidates(
     db: sqlite_utils.Database, query: ParsedQuery, scope: Scope | None, depth: int
 ) -> tuple[list[tuple[int, float]], Scope, bool]:
-    """The best `depth` rows by BM25, the scope they came from, and whether that scope was complete.
+    """The best `depth` rows, the scope they came from, and whether every match was considered.
 
-    With few matches (under CAP) every match is ranked. With many (a common word in a big archive)
-    only the newest CAP of them are: those covering every typed word when enough do, else any.
-    Each FTS query then costs about CAP rows, whatever the archive's size.
+    Papers covering every typed concept come first, ranked by BM25, however many papers match only
+    some of the words, so "reward model" keeps its best paper in any archive size. Only when more than
+    FULL_CAP papers cover the whole query are the newest FULL_CAP of them taken (an explicit recency
+    choice for very common queries). Papers covering part of the query fill the remaining places: all
+    ranked when fewer than CAP, else the newest CAP.
     """
     expression = to_fts(query)
     if scope is not None:
         found = fts_in_scope(db, expression, scope)
         return found[:depth], scope, True
-    if paper_store.fts_count(db, expression, cap=CAP) < CAP:
-        return paper_store.fts_ranked(db, expression, depth), Scope(), True
-    # Many matches. FTS5's bm25() counts each phrase over the whole index, so it is not used here: the
-    # newest CAP papers covering every typed word (or any, when fewer than `depth` do) are ranked by
-    # coverage, title, phrase, popularity and recency alone.
-    newest = paper_store.fts_ids(db, to_fts(query, require_all=True), newest=CAP)
-    if len(newest) < depth:
-        newest = paper_store.fts_ids(db, expression, newest=CAP)
-    return [(pk, 0.0) for pk in newest], Scope(((min(newest), None),)), False
+    full_expr = to_fts(query, require_all=True)
+    complete = True
+    if paper_store.fts_count(db, full_expr, cap=FULL_CAP) < FULL_CAP:
+        found = paper_store.fts_ranked(db, full_expr, depth)
+    else:
+        found = [(pk, 0.0) for pk in paper_store.fts_ids(db, full_expr, newest=FULL_CAP)][:depth]
+        complete = False
+    if len(found) < depth and full_expr != expression:
+        if paper_store.fts_count(db, expression, cap=CAP) < CAP:
+            partial = paper_store.fts_ranked(db, expression, depth)
+        else:
+            partial = [(pk, 0.0) for pk in paper_store.fts_ids(db, expression, newest=CAP)]
+            complete = False
+        have = {pk for pk, _ in found}
+        found += [row for row in partial if row[0] not in have][: depth - len(found)]
+    if not found:
+        return [], Scope(), complete
+    return found, Scope.of([pk for pk, _ in found]), complete
 
 
 def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
@@ -317,6 +387,14 @@ def rank(
     return _score(db, expanded, candidates, searched)
 
 
+def topic_matches(db: sqlite_utils.Database, query: ParsedQuery, within: Sequence[int]) -> dict[int, float]:
+    """pk -> relevance for the papers of `within` that are really about the topic: they cover every
+    concept with evidence strength at least bot.evidence.MATCH_THRESHOLD. No feedback expansion."""
+    ranked = rank(db, query, within=within, depth=len(within), feedback=False)
+    strong = strengths(db, query, [pk for pk, _, _ in ranked])
+    return {pk: score for pk, score, _ in ranked if pk in strong and strong[pk].matches}
+
+
 def search(
     db: sqlite_utils.Database,
     text: str,
@@ -335,14 +413,3 @@ def search(
     expansions = {c.label: [" ".join(p) for p in c.phrases[1:]] for c in query.concepts if len(c.phrases) > 1}
     logger.debug("search %r -> %s", text, to_fts(query))
     return SearchResult(text, hits, len(ranked), corrections, expansions)
-
-
-def baseline_or(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[str]:
-    """Plain FTS5 BM25 over an OR of the query's words: the yardstick bench/search_quality.py compares with."""
-    words = [w for c in parse(text).concepts for p in c.phrases for w in p]
-    if not words:
-        return []
-    expression = " OR ".join(quote((w,)) for w in words)
-    rows = paper_store.fts_ranked(db, expression, limit, weights=(1.0, 1.0, 1.0, 1.0))
-    papers = paper_store.get_papers_by_pk(db, [pk for pk, _ in rows])
-    return [papers[pk].id for pk, _ in rows if pk in papers]

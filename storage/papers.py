@@ -335,3 +335,18 @@ def fts_count(db: sqlite_utils.Database, expression: str, cap: int) -> int:
         "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)", [expression, cap]
     ).fetchone()
     return int(row[0])
+
+
+def evidence_texts(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """pk -> (title, keywords, abstract): the text topic evidence is read from, for a few hundred papers."""
+    found: dict[int, tuple[str, str, str]] = {}
+    for start in range(0, len(pks), 900):  # SQLite's bound-parameter limit
+        chunk = list(pks[start : start + 900])
+        marks = ",".join("?" for _ in chunk)
+        rows = db.execute(
+            "SELECT pk, title, coalesce(keywords_text, ''), coalesce(summary, '') "
+            f"FROM papers WHERE pk IN ({marks})",
+            chunk,
+        ).fetchall()
+        found.update({int(r[0]): (r[1], r[2], r[3]) for r in rows})
+    return found
