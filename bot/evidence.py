@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 from paperbot.bot.query import STOPWORDS, Phrase
 
-_GROUP = re.compile(r"[^\W_]+(?:[-‐‑][^\W_]+)*")
-_PART = re.compile(r"[^\W_]+")
+_WORDS = re.compile(r"[^\W_]+")
+_HYPHENS = "-‐‑"
+_SEP = r"[\s\-‐‑]+"  # between the words of a phrase: spaces or a hyphen ("long-context" = "long context")
+MIN_CLOSED = 6  # a phrase is also looked for written closed from this length on ("selfdriving")
 
 # Evidence from each field, combined as independent pieces (1 - the product of what each leaves missing).
 TITLE, KEYWORDS, ABSTRACT = 1.0, 0.5, 0.3
@@ -36,15 +38,6 @@ SCATTERED = 0.3  # a multi-concept topic whose words appear apart, not all in th
 # real-data set with bench/subscriptions.py (0.6 to 0.8 tried): the topic in the title, its phrase twice in the
 # abstract or once beside a keyword, or a keyword the abstract uses twice pass; one passing mention does not.
 MATCH_THRESHOLD = 0.7
-
-
-@dataclass(frozen=True)
-class Token:
-    word: str  # lower case, close variants folded (plural -> singular)
-    acronym: bool  # written with two or more capitals ("CAR", "LoRA", "MoE")
-    first: bool  # starts its hyphenated compound (or stands alone)
-    last: bool  # ends it
-    closed: str = ""  # on a compound's first part, the compound written closed: "multi-modal" -> "multimodal"
 
 
 def variant(word: str) -> str:
@@ -63,74 +56,146 @@ def variant(word: str) -> str:
     return w
 
 
-def tokenize(text: str | None) -> tuple[Token, ...]:
-    out: list[Token] = []
-    for group in _GROUP.findall(text or ""):
-        parts = _PART.findall(group)
-        closed = variant("".join(parts)) if len(parts) > 1 else ""
-        for i, part in enumerate(parts):
-            caps = sum(c.isupper() for c in part)
-            out.append(Token(variant(part), caps >= 2, i == 0, i == len(parts) - 1, closed if i == 0 else ""))
-    return tuple(out)
+def _spellings(word: str) -> str:
+    """A regular expression for the spellings `variant` folds to `word` ("model": model, models)."""
+    w = re.escape(word)
+    alternatives = [f"{w}es", f"{w}s", w]
+    if word.endswith("y"):
+        alternatives.append(re.escape(word[:-1]) + "ies")
+    if len(word) >= 5:
+        alternatives.append(f"{w}ing")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+@dataclass(frozen=True)
+class Form:
+    words: Phrase  # variant-folded
+    check_case: tuple[bool, ...]  # per word: an acronym-looking spelling ("CAR") is another sense
+
+
+@dataclass(frozen=True)
+class Forms:
+    """Every way of writing one concept (or the whole topic), compiled into one expression."""
+
+    forms: tuple[Form, ...]
+    pattern: re.Pattern[str] | None  # anchored, for lower-case text, tried only where a form can start
+    prefixes: tuple[str, ...]  # what every spelling of some form starts with (found with str.find)
+    anywhere: re.Pattern[str] | None  # case-insensitive search, for text whose lower-casing moves letters
+
+    @classmethod
+    def of(cls, phrases: Sequence[Phrase], acronyms: frozenset[str]) -> Forms:
+        forms = tuple(
+            Form(p, tuple(w not in acronyms and w not in STOPWORDS for w in p))
+            for p in dict.fromkeys(tuple(variant(w) for w in p) for p in phrases if p)
+        )
+        groups = []
+        for k, form in enumerate(forms):
+            spelled = _SEP.join(_spellings(w) for w in form.words)
+            closed = "".join(form.words)
+            if len(form.words) > 1 and len(closed) >= MIN_CLOSED:  # "self driving" written "selfdriving"
+                spelled = f"{spelled}|{_spellings(closed)}"
+            groups.append(f"(?P<f{k}>{spelled})")
+        if not groups:
+            return cls(forms, None, (), None)
+        body = "|".join(groups)
+        prefixes = {f.words[0][:-1] if f.words[0].endswith("y") else f.words[0] for f in forms}
+        return cls(
+            forms,
+            re.compile(rf"(?:{body})(?!\w)"),
+            tuple(sorted(p for p in prefixes if p)),
+            re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE),
+        )
+
+    def _matches(self, text: str, lower: str) -> list[re.Match[str]]:
+        if self.pattern is None or self.anywhere is None:
+            return []
+        if len(lower) != len(text):
+            return list(self.anywhere.finditer(text))
+        starts = set()
+        for prefix in self.prefixes:
+            at = lower.find(prefix)
+            while at != -1:
+                if at == 0 or not (lower[at - 1].isalnum() or lower[at - 1] == "_"):
+                    starts.add(at)
+                at = lower.find(prefix, at + 1)
+        found, end = [], -1
+        for at in sorted(starts):
+            if at >= end and (match := self.pattern.match(lower, at)):
+                found.append(match)
+                end = match.end()
+        return found
+
+    def credits(self, text: str, lower: str | None = None) -> list[tuple[float, int]]:
+        """(credit, words) of each occurrence: 1 standing alone, IN_COMPOUND for one word inside a hyphenated
+        compound ("language" in "vision-language"); a phrase cutting a compound ("world model" in
+        "open-world model") and an acronym of another sense ("CAR" for "cars") do not count."""
+        found: list[tuple[float, int]] = []
+        for match in self._matches(text, text.lower() if lower is None else lower):
+            form = self.forms[int((match.lastgroup or "f0")[1:])]
+            start, end = match.start(), match.end()
+            written = _WORDS.findall(text[start:end])
+            if len(written) == len(form.words) and any(
+                check and sum(c.isupper() for c in w) >= 2
+                for w, check in zip(written, form.check_case, strict=True)
+            ):
+                continue
+            inside = (start > 0 and text[start - 1] in _HYPHENS) or (
+                end < len(text) and text[end] in _HYPHENS
+            )
+            if not inside:
+                found.append((1.0, len(form.words)))
+            elif len(form.words) == 1:
+                found.append((IN_COMPOUND, 1))
+        return found
+
+
+@dataclass(frozen=True)
+class Field:
+    text: str
+    lower: str
+
+    @classmethod
+    def of(cls, text: str | None) -> Field:
+        return cls(text or "", (text or "").lower())
+
+    def credits(self, forms: Forms) -> list[tuple[float, int]]:
+        return forms.credits(self.text, self.lower)
 
 
 @dataclass(frozen=True)
 class Doc:
-    title: tuple[Token, ...]
-    keywords: tuple[Token, ...]
-    abstract: tuple[Token, ...]
+    title: Field
+    keywords: Field
+    abstract: Field
+    abstract_words: int
 
     @classmethod
     def of(cls, title: str | None, keywords: str | None, abstract: str | None) -> Doc:
-        return cls(tokenize(title), tokenize(keywords), tokenize(abstract))
+        return cls(Field.of(title), Field.of(keywords), Field.of(abstract), len((abstract or "").split()))
 
 
 @dataclass(frozen=True)
 class Topic:
     """A query as evidence reads it: per concept its written forms, and the forms of the whole phrase."""
 
-    concepts: tuple[tuple[Phrase, ...], ...]  # each concept's forms, variant-folded
-    acronyms: frozenset[str]  # words the query knows as acronyms (they match "LoRA" as well as "lora")
-    phrases: tuple[Phrase, ...]  # the topic written as one phrase (multi-concept topics only)
+    concepts: tuple[Forms, ...]
+    phrases: Forms | None  # the topic written as one phrase (multi-concept topics only)
 
 
 def make_topic(
     concepts: Sequence[Sequence[Phrase]], acronyms: Sequence[str], phrases: Sequence[Phrase]
 ) -> Topic:
-    def fold(p: Phrase) -> Phrase:
-        return tuple(variant(w) for w in p)
-
+    """`acronyms`: words the query knows as acronyms (they match "LoRA" as well as "lora")."""
+    known = frozenset(variant(a) for a in acronyms)
+    whole = [p for p in phrases if len(p) > 1]
     return Topic(
-        tuple(tuple(dict.fromkeys(fold(p) for p in forms)) for forms in concepts),
-        frozenset(variant(a) for a in acronyms),
-        tuple(dict.fromkeys(fold(p) for p in phrases if len(p) > 1)),
+        tuple(Forms.of(forms, known) for forms in concepts), Forms.of(whole, known) if whole else None
     )
 
 
-def _credit(tokens: tuple[Token, ...], form: Phrase, acronyms: frozenset[str]) -> list[float]:
-    """Credit of each occurrence of `form` in `tokens` (1 clean, less inside a compound, 0 when it cuts one)."""
-    n = len(form)
-    found: list[float] = []
-    joined = "".join(form)
-    if n == 1 or len(joined) >= 6:  # "multimodal" written "multi-modal", "self driving" written "selfdriving"
-        found += [
-            1.0 for t in tokens if t.closed == joined or (n > 1 and t.word == joined and t.first and t.last)
-        ]
-    for i in range(len(tokens) - n + 1):
-        window = tokens[i : i + n]
-        if any(t.word != w for t, w in zip(window, form, strict=True)):
-            continue
-        if any(
-            t.acronym and w not in acronyms and w not in STOPWORDS for t, w in zip(window, form, strict=True)
-        ):
-            continue  # "CAR" is an acronym of something else, not "cars"
-        whole = window[0].first and window[-1].last
-        if whole:
-            found.append(1.0)
-        elif n == 1:
-            found.append(IN_COMPOUND)
-        # a longer phrase cutting a compound ("world model" in "open-world model") is not the phrase
-    return found
+def present(doc: Doc, forms: Forms) -> bool:
+    """Whether the paper writes any of the forms anywhere."""
+    return any(field.credits(forms) for field in (doc.title, doc.keywords, doc.abstract))
 
 
 @dataclass(frozen=True)
@@ -140,17 +205,15 @@ class Presence:
     keywords: float
 
 
-def _presence(doc: Doc, forms: Sequence[Phrase], acronyms: frozenset[str], abstract_base: float) -> Presence:
-    def best(tokens: tuple[Token, ...]) -> float:
-        return max((max(c) for form in forms if (c := _credit(tokens, form, acronyms))), default=0.0)
-
-    title, keywords = best(doc.title), best(doc.keywords)
-    mentions = [(c, len(form)) for form in forms for c in _credit(doc.abstract, form, acronyms)]
+def _presence(doc: Doc, forms: Forms, abstract_base: float) -> Presence:
+    title = max((c for c, _ in doc.title.credits(forms)), default=0.0)
+    keywords = max((c for c, _ in doc.keywords.credits(forms)), default=0.0)
+    mentions = doc.abstract.credits(forms)
     abstract = 0.0
     if mentions:
         repeats = min(ABSTRACT_REPEAT * (len(mentions) - 1), ABSTRACT_REPEAT_MAX)
         # A mention weighs more in a short abstract than in a long one: its share of the words.
-        share = sum(n for _, n in mentions) / max(len(doc.abstract), 1)
+        share = sum(n for _, n in mentions) / max(doc.abstract_words, 1)
         dense = DENSITY * min(1.0, share * DENSITY_SCALE)
         abstract = min(abstract_base + repeats + dense, 1.0) * max(c for c, _ in mentions)
     missing = (1 - TITLE * title) * (1 - KEYWORDS * keywords) * (1 - abstract)
@@ -173,15 +236,13 @@ class Strength:
 def strength(doc: Doc, topic: Topic) -> Strength:
     if not topic.concepts:
         return Strength(0.0, 0.0, False)
-    found = [_presence(doc, forms, topic.acronyms, ABSTRACT) for forms in topic.concepts]
+    found = [_presence(doc, forms, ABSTRACT) for forms in topic.concepts]
     per_concept = tuple(p.strength for p in found)
     titled = tuple(p.title > 0 for p in found)
     covered = sum(1 for s in per_concept if s > 0) / len(per_concept)
     if covered < 1.0:
         return Strength(covered, 0.0, False, per_concept, titled)
-    phrase = (
-        _presence(doc, topic.phrases, topic.acronyms, PHRASE_IN_ABSTRACT).strength if topic.phrases else 0.0
-    )
+    phrase = _presence(doc, topic.phrases, PHRASE_IN_ABSTRACT).strength if topic.phrases else 0.0
     # Words apart count for their weakest concept (a topic is as present as its least present part), and
     # only when the title names one and title or keywords name every one, each as a word of its own:
     # words scattered through an abstract, or "real-world" beside "models", are how unrelated papers

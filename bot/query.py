@@ -148,3 +148,25 @@ def to_fts(query: ParsedQuery, *, require_all: bool = False) -> str:
     return restrict(
         joiner.join(any_expr(c) for c in query.concepts if not require_all or c.weight == 1.0), query
     )
+
+
+def _title_spellings(phrase: Phrase) -> list[Phrase]:
+    """The phrase with its last word singular and plural: the title index has no stemmer."""
+    *head, last = phrase
+    other = last[:-1] if last.endswith("s") and len(last) > 3 else last + "s"
+    return [phrase, (*head, other)]
+
+
+MAX_TITLE_CONCEPTS = 3  # a longer question is rarely a title's phrase, and each miss walks whole doclists
+
+
+def title_phrase(query: ParsedQuery) -> str | None:
+    """The typed topic as a phrase in the title, for the slim title index (words_fts); None for long
+    questions and for queries with filters that index cannot apply (exclusions, authors)."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    if query.excluded or query.authors or not typed or len(typed) > MAX_TITLE_CONCEPTS:
+        return None
+    phrases = [p for p in (typed[0].phrases if len(typed) == 1 else [query.typed]) if p]
+    if not phrases:
+        return None
+    return "title : (" + " OR ".join(quote(v) for p in phrases for v in _title_spellings(p)) + ")"

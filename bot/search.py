@@ -21,10 +21,9 @@ from paperbot.bot.query import (
     Concept,
     ParsedQuery,
     Phrase,
-    any_expr,
     parse,
     quote,
-    restrict,
+    title_phrase,
     to_fts,
     tokens,
 )
@@ -34,13 +33,15 @@ from paperbot.storage import papers as paper_store
 logger = logging.getLogger(__name__)
 
 MIN_TYPO_LEN = 5
-LOOSE_CREDIT = 0.5  # a compound's words present but not side by side
 FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
-CAP = 300  # papers covering only part of the query: rank all below this many; above it, the newest CAP
-FULL_CAP = 20_000  # papers covering the whole query: BM25-rank all below this many, else the newest FULL_CAP
+FEEDBACK_PAGE = 10
+EVIDENCE_DEPTH = 60  # candidates whose text evidence reads; the rest keep FTS order below them
+CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
+FULL_CAP = 1000  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
+TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
 MAX_PHRASES = 3  # each phrase costs position-list reads over the whole scope
@@ -206,118 +207,128 @@ def _concept_shares(query: ParsedQuery) -> list[float]:
     return [1 / typed if c.weight == 1.0 else c.weight for c in query.concepts]
 
 
+def _acronyms(concepts: Sequence[Concept]) -> list[str]:
+    """Words the query knows as acronyms: alternatives from the alias table, and a typed word that has a
+    long form ("lora" -> "low rank adaptation")."""
+    known = {p[0] for c in concepts for p in c.phrases[1:] if len(p) == 1}
+    known |= {
+        c.phrases[0][0] for c in concepts if len(c.phrases[0]) == 1 and any(len(p) > 1 for p in c.phrases)
+    }
+    return sorted(known)
+
+
 def topic_of(query: ParsedQuery) -> evidence.Topic:
     """The query as bot.evidence reads papers for it: typed concepts, known acronyms, whole-phrase forms."""
     typed = [c for c in query.concepts if c.weight == 1.0]
-    acronyms = {p[0] for c in typed for p in c.phrases[1:] if len(p) == 1}
-    # A typed word with a long form ("lora" -> "low rank adaptation") is itself an acronym.
-    acronyms |= {
-        c.phrases[0][0] for c in typed if len(c.phrases[0]) == 1 and any(len(p) > 1 for p in c.phrases)
-    }
     shared = set(typed[0].phrases).intersection(*(c.phrases for c in typed[1:])) if len(typed) > 1 else set()
     phrases = [*_phrase_variants(query), *sorted(shared)]
-    return evidence.make_topic([c.phrases for c in typed], sorted(acronyms), phrases)
+    return evidence.make_topic([c.phrases for c in typed], _acronyms(typed), phrases)
+
+
+def _docs(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, evidence.Doc]:
+    return {pk: evidence.Doc.of(*text) for pk, text in paper_store.evidence_texts(db, pks).items()}
 
 
 def strengths(
     db: sqlite_utils.Database, query: ParsedQuery, pks: Sequence[int]
 ) -> dict[int, evidence.Strength]:
     topic = topic_of(query)
-    texts = paper_store.evidence_texts(db, pks)
-    return {pk: evidence.strength(evidence.Doc.of(*texts[pk]), topic) for pk in pks if pk in texts}
+    return {pk: evidence.strength(doc, topic) for pk, doc in _docs(db, pks).items()}
 
 
-def _score(
-    db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]], scope: Scope
-) -> Ranked:
+def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]]) -> Ranked:
     """Re-rank FTS candidates by how much of the query each covers, where, and how popular it is.
 
-    Every feature is one FTS query over the candidates' scope, intersected here: FTS5 answers
-    "MATCH x AND rowid IN (...)" by scanning, but narrows to rowid ranges for free.
+    Coverage, title, phrase and labels come from the candidates' own words (bot.evidence), read once:
+    no further FTS queries, so the cost is the candidates' text, whatever the archive's size.
     """
     pks = [pk for pk, _ in candidates]
-    wanted = set(pks)
-    scoped = Scope(scope.ranges, frozenset(wanted))
-
-    def matching(expression: str) -> set[int]:
-        return scoped.ids(db, restrict(expression, query))
-
-    # Coverage, title and labels come from the papers' own words (bot.evidence); FTS5's stems only
-    # give part credit to a concept evidence cannot see ("transforming" for "transformer", loose words).
-    strong = strengths(db, query, pks)
-    typed_at = [k for k, c in enumerate(query.concepts) if c.weight == 1.0]
-    coverage: dict[int, float] = dict.fromkeys(pks, 0.0)
-    in_title: dict[int, float] = dict.fromkeys(pks, 0.0)
-    labels: dict[int, list[str]] = {pk: [] for pk in pks}
+    docs = _docs(db, pks[:EVIDENCE_DEPTH])
+    topic = topic_of(query)
     shares = _concept_shares(query)
-    for k, (concept, share) in enumerate(zip(query.concepts, shares, strict=True)):
-        evident = typed_at.index(k) if k in typed_at else None
-        stemmed = matching(any_expr(concept))
-        for pk in pks:
-            seen = strong.get(pk)
-            if evident is not None and seen is not None and seen.concepts[evident] > 0:
-                coverage[pk] += share
-                in_title[pk] += share if seen.in_title[evident] else 0.0
-                labels[pk].append(concept.label)
-            elif pk in stemmed:
-                coverage[pk] += share * LOOSE_CREDIT
-    variants = _phrase_variants(query)
-    phrased = matching(" OR ".join(quote(v) for v in variants)) if variants else set()
-    signals = paper_store.paper_signals(db, pks)
-    features = [
-        ranking.Features(
-            pk=pk,
-            bm25=bm25,
-            coverage=coverage[pk],
-            title_coverage=in_title[pk],
-            phrase=pk in phrased,
-            strength=strong[pk].score if pk in strong else 0.0,
-            upvotes=signals[pk][0],
-            comments=signals[pk][1],
-            stars=signals[pk][2],
-            published_at=signals[pk][3],
-        )
-        for pk, bm25 in candidates
+    typed = [(c, share) for c, share in zip(query.concepts, shares, strict=True) if c.weight == 1.0]
+    known = frozenset(_acronyms(query.concepts))
+    added = [
+        (evidence.Forms.of(c.phrases, known), share)
+        for c, share in zip(query.concepts, shares, strict=True)
+        if c.weight != 1.0
     ]
+    empty = evidence.Doc.of("", "", "")
+    found = {pk: evidence.strength(docs.get(pk, empty), topic) for pk in pks}
+    labels: dict[int, tuple[str, ...]] = {}
+    signals = paper_store.paper_signals(db, pks)
+    features = []
+    for pk, bm25 in candidates:
+        doc, seen = docs.get(pk, empty), found[pk]
+        present = [
+            (c, share, s > 0, t) for (c, share), s, t in zip(typed, seen.concepts, seen.in_title, strict=True)
+        ]
+        labels[pk] = tuple(c.label for c, _, hit, _ in present if hit)
+        features.append(
+            ranking.Features(
+                pk=pk,
+                bm25=bm25,
+                coverage=sum(share for _, share, hit, _ in present if hit)
+                + sum(share for forms, share in added if evidence.present(doc, forms)),
+                title_coverage=sum(share for _, share, _, titled in present if titled),
+                phrase=seen.phrase,
+                strength=seen.score,
+                upvotes=signals[pk][0],
+                comments=signals[pk][1],
+                stars=signals[pk][2],
+                published_at=signals[pk][3],
+            )
+        )
     newest = paper_store.newest_published(db)
     scores = ranking.relevance(features, date.fromisoformat(newest[:10]) if newest else None)
     ordered = ranking.order(scores, {pk: float(signals[pk][0]) for pk in pks})
-    return [(pk, scores[pk], tuple(labels[pk])) for pk in ordered]
+    return [(pk, scores[pk], labels[pk]) for pk in ordered]
+
+
+def _best(
+    db: sqlite_utils.Database, expression: str, depth: int, cap: int
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
+    else among the newest `cap` (FTS5 scores every row it ranks, so the window bounds the work).
+    Returns the rows and whether every match was considered."""
+    floor = paper_store.nth_newest(db, expression, cap)
+    ranges: tuple[paper_store.Range, ...] = paper_store.EVERYTHING if floor is None else ((floor, None),)
+    return paper_store.fts_ranked(db, expression, depth, ranges), floor is None
 
 
 def _candidates(
     db: sqlite_utils.Database, query: ParsedQuery, scope: Scope | None, depth: int
-) -> tuple[list[tuple[int, float]], Scope, bool]:
-    """The best `depth` rows, the scope they came from, and whether every match was considered.
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `depth` rows and whether every match was considered.
 
-    Papers covering every typed concept come first, ranked by BM25, however many papers match only
-    some of the words, so "reward model" keeps its best paper in any archive size. Only when more than
-    FULL_CAP papers cover the whole query are the newest FULL_CAP of them taken (an explicit recency
-    choice for very common queries). Papers covering part of the query fill the remaining places: all
-    ranked when fewer than CAP, else the newest CAP.
+    Papers covering every typed concept come first, ranked by BM25 among all of them when fewer than
+    FULL_CAP do, so "reward model" keeps its best paper whatever else the archive holds. When more do (a
+    query of everyday words in a big archive), they are ranked among the newest FULL_CAP of them: an
+    explicit recency window. Papers covering part of the query fill the remaining places, ranked among
+    the newest CAP of them.
     """
     expression = to_fts(query)
     if scope is not None:
-        found = fts_in_scope(db, expression, scope)
-        return found[:depth], scope, True
+        return fts_in_scope(db, expression, scope)[:depth], True
     full_expr = to_fts(query, require_all=True)
-    complete = True
-    if paper_store.fts_count(db, full_expr, cap=FULL_CAP) < FULL_CAP:
-        found = paper_store.fts_ranked(db, full_expr, depth)
-    else:
-        found = [(pk, 0.0) for pk in paper_store.fts_ids(db, full_expr, newest=FULL_CAP)][:depth]
-        complete = False
+    found, complete = _best(db, full_expr, depth, FULL_CAP)
+    # Titles holding the topic as a phrase come first, from the slim title index (the newest TITLE_DEPTH
+    # of them, a cheap walk): the full-coverage window must not hide "The Flip Side of RLHF: ... Reward
+    # Model ..." from "reward model" because thousands of newer abstracts mention both words.
+    phrase = title_phrase(query)
+    titled = paper_store.title_newest(db, phrase, TITLE_DEPTH) if phrase else []
+    if titled:
+        score = dict(found)
+        top = max(score.values(), default=0.0)
+        found = [(pk, score.get(pk, top)) for pk in titled] + [
+            row for row in found if row[0] not in set(titled)
+        ]
     if len(found) < depth and full_expr != expression:
-        if paper_store.fts_count(db, expression, cap=CAP) < CAP:
-            partial = paper_store.fts_ranked(db, expression, depth)
-        else:
-            partial = [(pk, 0.0) for pk in paper_store.fts_ids(db, expression, newest=CAP)]
-            complete = False
+        partial, whole = _best(db, expression, depth, CAP)
         have = {pk for pk, _ in found}
         found += [row for row in partial if row[0] not in have][: depth - len(found)]
-    if not found:
-        return [], Scope(), complete
-    return found, Scope.of([pk for pk, _ in found]), complete
+        complete = complete and whole
+    return found, complete
 
 
 def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
@@ -369,12 +380,15 @@ def rank(
     scope = Scope.of(within) if within is not None else None
     if scope is not None and not scope.allowed:
         return []
-    candidates, searched, complete = _candidates(db, query, scope, depth)
+    candidates, complete = _candidates(db, query, scope, depth)
     if not candidates:
         return []
-    ranked = _score(db, query, candidates, searched)
-    # Feedback helps queries short of good matches; a query with more matches than CAP has plenty.
-    terms = _feedback_terms(db, query, ranked) if feedback and complete else []
+    ranked = _score(db, query, candidates)
+    # Feedback helps queries short of good matches: not one with more matches than its windows hold, nor
+    # one whose first page already covers every typed concept.
+    typed = sum(1 for c in query.concepts if c.weight == 1.0)
+    covered = sum(1 for _, _, labels in ranked[:FEEDBACK_PAGE] if len(labels) == typed)
+    terms = _feedback_terms(db, query, ranked) if feedback and complete and covered < FEEDBACK_PAGE else []
     if not terms:
         return ranked
     share = W_FEEDBACK / len(terms)
@@ -382,9 +396,10 @@ def rank(
         concepts=[*query.concepts, *(Concept(t, [(t,)], weight=share) for t in terms)],
         excluded=query.excluded,
         authors=query.authors,
+        typed=query.typed,
     )
-    candidates, searched, _ = _candidates(db, expanded, scope, depth)
-    return _score(db, expanded, candidates, searched)
+    candidates, _ = _candidates(db, expanded, scope, depth)
+    return _score(db, expanded, candidates)
 
 
 def topic_matches(db: sqlite_utils.Database, query: ParsedQuery, within: Sequence[int]) -> dict[int, float]:

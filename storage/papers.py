@@ -283,6 +283,25 @@ def fts_ids(
     return found
 
 
+def nth_newest(db: sqlite_utils.Database, expression: str, n: int) -> int | None:
+    """The rowid of the `n`-th newest match of `expression`, or None when fewer match (a cheap walk by
+    rowid, no scoring): the floor of a recency window holding the newest `n` matches."""
+    row = db.execute(
+        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        [expression, n - 1],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def title_newest(db: sqlite_utils.Database, expression: str, limit: int) -> list[int]:
+    """Rowids whose title matches `expression` in the slim unstemmed title index (words_fts), newest first:
+    titles are short, so this walk stays cheap where the full index's is not."""
+    rows = db.execute(
+        "SELECT rowid FROM words_fts WHERE words_fts MATCH ? ORDER BY rowid DESC LIMIT ?", [expression, limit]
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
     return (
         db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone()

@@ -97,16 +97,17 @@ def _sentences(db: sqlite_utils.Database) -> list[str]:
 
 
 def test_reward_model_keeps_the_flip_side_paper_at_100k_papers() -> None:
-    """100k papers: the 618 real ones, then 99,382 newer ones made of their recombined sentences, so
-    "reward" and "model" are as common as in real abstracts and thousands of newer papers hold both."""
+    """100k papers: the 618 real ones, then 99,382 newer ones made of their recombined sentences (titles of
+    words drawn at abstract frequencies), so "reward" and "model" are as common as in real abstracts and
+    thousands of newer papers hold both."""
     db = june_db()
     sentences = _sentences(db)
-    titles = [t for (t,) in db.execute("SELECT title FROM papers").fetchall()]
+    words = [w for s in sentences for w in s.split()]
     rng = random.Random(11)
     filler = [
-        Paper(
+        Paper(  # titles of words drawn at their abstract frequencies: no copies of a real title's phrases
             id=f"2607.{n:05d}",
-            title=" ".join(rng.choice(titles).split()[:4] + rng.choice(titles).split()[-3:]),
+            title=" ".join(rng.choices(words, k=8)),
             summary=" ".join(rng.sample(sentences, 4)),
         )
         for n in range(100_000 - paper_store.paper_count(db))
