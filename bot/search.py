@@ -6,6 +6,7 @@ import difflib
 import itertools
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,9 +39,11 @@ FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
 FEEDBACK_PAGE = 10
-EVIDENCE_DEPTH = 60  # candidates whose text evidence reads; the rest keep FTS order below them
+BM25_MAX_PHRASES = 4  # terms and phrases in one expression that bm25() may score
+BM25_SMALL_ARCHIVE = 50_000  # below this many papers bm25() may score multi-word phrases too
+EVIDENCE_DEPTH = 40  # candidates whose text evidence reads; the rest keep FTS order below them
 CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
-FULL_CAP = 1000  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
+FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
 TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
@@ -254,7 +257,8 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
         if c.weight != 1.0
     ]
     empty = evidence.Doc.of("", "", "")
-    found = {pk: evidence.strength(docs.get(pk, empty), topic) for pk in pks}
+    unread = evidence.Strength(0.0, 0.0, False, (0.0,) * len(topic.concepts), (False,) * len(topic.concepts))
+    found = {pk: evidence.strength(docs[pk], topic) if pk in docs else unread for pk in pks}
     labels: dict[int, tuple[str, ...]] = {}
     signals = paper_store.paper_signals(db, pks)
     features = []
@@ -293,6 +297,13 @@ def _best(
     Returns the rows and whether every match was considered."""
     floor = paper_store.nth_newest(db, expression, cap)
     ranges: tuple[paper_store.Range, ...] = paper_store.EVERYTHING if floor is None else ((floor, None),)
+    phrases = re.findall(r'"([^"]*)"', expression)
+    costly = any(" " in p for p in phrases) and paper_store.paper_count(db) > BM25_SMALL_ARCHIVE
+    if len(phrases) > BM25_MAX_PHRASES or costly:
+        # FTS5's bm25() counts every phrase of the expression over the whole index before it scores a row
+        # (profiled at 1M papers: ~50 ms a multi-word phrase, ~0.5 s for a seven-concept question). Such
+        # queries are ranked by the evidence read from their candidates' text instead.
+        return [(pk, 0.0) for pk in paper_store.fts_ids(db, expression, ranges)][:depth], floor is None
     return paper_store.fts_ranked(db, expression, depth, ranges), floor is None
 
 
@@ -380,6 +391,9 @@ def rank(
     scope = Scope.of(within) if within is not None else None
     if scope is not None and not scope.allowed:
         return []
+    excluded = set(query.excluded)
+    if any(c.weight == 1.0 and set(c.phrases) <= excluded for c in query.concepts):
+        return []  # `model -model`: nothing can match, and FTS5 would walk both doclists to find that out
     candidates, complete = _candidates(db, query, scope, depth)
     if not candidates:
         return []
