@@ -94,9 +94,8 @@ def parse(text: str) -> ParsedQuery:
             raise QueryError("add at least one word to search for; '-word' only excludes")
         raise QueryError('type a topic to search for, e.g. `moe` or `"kv cache" -survey`')
     if not query.authors and all(c.phrases[0] and set(c.phrases[0]) <= STOPWORDS for c in query.concepts):
-        raise QueryError(
-            f'“{" ".join(query.typed)}” has only common words and needs a topic, e.g. `moe` or `"kv cache"`'
-        )
+        typed = " ".join(query.typed)[:30]
+        raise QueryError(f"“{typed}” has only common words; it needs a topic, e.g. `moe`")
     return query
 
 
