@@ -22,6 +22,7 @@ SEED_ALIASES: dict[str, tuple[str, ...]] = {
     "vlm": ("vision language model",),
     "mllm": ("multimodal large language model",),
     "moe": ("mixture of experts",),
+    "ssm": ("state space model",),
     "kv": ("key value",),
     "rl": ("reinforcement learning",),
     "rlhf": ("reinforcement learning from human feedback",),

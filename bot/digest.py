@@ -17,12 +17,14 @@ from paperbot.bot import ranking
 from paperbot.bot.cards import to_card
 from paperbot.bot.models import ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
-from paperbot.bot.search import prepare, rank
+from paperbot.bot.search import prepare, topic_matches
 from paperbot.storage import deliveries
 from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
 
+WHY_TOPIC = "topic"
+WHY_TRENDING = "trending"
 FOOTER = "Hugging Face Daily Papers · /papers subscribe <topic> to lead with what you follow"
 
 
@@ -75,10 +77,8 @@ class DigestBuilder:
             except QueryError:
                 logger.warning("stored topic %r has nothing to search; skipped", topic)
             else:
-                # No feedback expansion: a digest claims "matched your topic" only for papers that do.
-                pks = [e.pk for e in pool.entries]
-                ranked = rank(self.db, query, within=pks, depth=len(pks), feedback=False)
-                relevance = {pk: score for pk, score, labels in ranked if labels}
+                # A digest claims "matched your topic" only for papers whose own words cover all of it.
+                relevance = topic_matches(self.db, query, [e.pk for e in pool.entries])
             pool.topics[topic] = ranking.topic_order(relevance, pool.trend)
             pool.matched[topic] = set(relevance)
         return pool.topics[topic]
@@ -144,7 +144,10 @@ class DigestBuilder:
             card = self._card(pool, pk)
             if card is not None:
                 found = tuple(t for t in topics if pk in pool.matched[t])
-                cards.append(replace(card, matched_topics=found) if found else card)
+                if found:
+                    cards.append(replace(card, matched_topics=found, why=WHY_TOPIC))
+                else:  # a channel with topics is told which cards are only here for trending
+                    cards.append(replace(card, why=WHY_TRENDING) if topics else card)
         note = ""
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)

@@ -73,6 +73,7 @@ class PaperCard:
     stars: int | None = None
     matched_topics: tuple[str, ...] = ()
     score: float = 0.0
+    why: str = ""  # in a digest for a channel with topics: "topic" (really matched) or "trending" (filler)
 
     def byline(self, max_authors: int = 3) -> str:
         names = list(self.authors[:max_authors])

@@ -31,6 +31,12 @@ def long_forms(db: sqlite_utils.Database, short: str, limit: int = 4) -> list[st
     return [r[0] for r in rows]
 
 
+def definitions(db: sqlite_utils.Database, short: str) -> int:
+    """How many papers (plus the built-in seed) define `short` as an acronym."""
+    row = db.execute("SELECT coalesce(sum(count), 0) FROM aliases WHERE short = ?", [short]).fetchone()
+    return int(row[0])
+
+
 def short_forms(db: sqlite_utils.Database, long: str, limit: int = 2) -> list[str]:
     rows = db.execute(
         "SELECT short FROM aliases WHERE long = ? ORDER BY count DESC, short LIMIT ?", [long, limit]

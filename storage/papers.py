@@ -308,6 +308,25 @@ def fts_ids(
     return found
 
 
+def nth_newest(db: sqlite_utils.Database, expression: str, n: int) -> int | None:
+    """The rowid of the `n`-th newest match of `expression`, or None when fewer match (a cheap walk by
+    rowid, no scoring): the floor of a recency window holding the newest `n` matches."""
+    row = db.execute(
+        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        [expression, n - 1],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def title_newest(db: sqlite_utils.Database, expression: str, limit: int) -> list[int]:
+    """Rowids whose title matches `expression` in the slim unstemmed title index (words_fts), newest first:
+    titles are short, so this walk stays cheap where the full index's is not."""
+    rows = db.execute(
+        "SELECT rowid FROM words_fts WHERE words_fts MATCH ? ORDER BY rowid DESC LIMIT ?", [expression, limit]
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
     return (
         db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone()
@@ -366,3 +385,18 @@ def fts_count(db: sqlite_utils.Database, expression: str, cap: int) -> int:
         "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)", [expression, cap]
     ).fetchone()
     return int(row[0])
+
+
+def evidence_texts(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """pk -> (title, keywords, abstract): the text topic evidence is read from, for a few hundred papers."""
+    found: dict[int, tuple[str, str, str]] = {}
+    for start in range(0, len(pks), 900):  # SQLite's bound-parameter limit
+        chunk = list(pks[start : start + 900])
+        marks = ",".join("?" for _ in chunk)
+        rows = db.execute(
+            "SELECT pk, title, coalesce(keywords_text, ''), coalesce(summary, '') "
+            f"FROM papers WHERE pk IN ({marks})",
+            chunk,
+        ).fetchall()
+        found.update({int(r[0]): (r[1], r[2], r[3]) for r in rows})
+    return found
