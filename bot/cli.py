@@ -22,12 +22,13 @@ from paperbot.bot.config import ConfigError, Settings
 from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
-from paperbot.bot.ingest import import_batch, store_papers
+from paperbot.bot.file_reader import PreparedFile, read_files
+from paperbot.bot.ingest import import_files, store_papers
 from paperbot.bot.models import ChannelRef, Command, Digest, Paper, ReplyKind
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
-from paperbot.bot.sources.files import FileImportError, load_file
+from paperbot.bot.sources.files import FileImportError, check_readable
 from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_status, fetch_line
 from paperbot.storage import channels as channel_store
@@ -54,23 +55,28 @@ def import_cmd(
         str | None, typer.Option("--date", help="list the papers on this day (YYYY-MM-DD)")
     ] = None,
 ) -> None:
-    """Load papers from files (idempotent: importing twice only refreshes counters)."""
+    """Load papers from files (idempotent: importing twice only refreshes counters; all or nothing)."""
     if day:
         parse_day(day, "--date")
     try:
-        batches = [(path, load_file(path, day)) for path in files]
+        check_readable(files)
     except FileImportError as exc:
         raise fail(str(exc)) from None
     db = context(settings()).db
-    total = sum(len(b.papers) for _, b in batches)
     with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("importing", total=total)
-        for path, batch in batches:
-            days = import_batch(db, batch, progress=lambda n: progress.advance(task, n))
-            for warning in batch.warnings:
+        task = progress.add_task("importing", total=len(files))
+
+        def report(done: PreparedFile, days: dict[str, int]) -> None:
+            for warning in done.batch.warnings:
                 err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
-            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False)
+            out.print(f"{done.path.name}: {len(done.batch.papers)} papers; {listed}", highlight=False)
+            progress.advance(task)
+
+        try:
+            import_files(db, read_files(files, day), report)
+        except FileImportError as exc:
+            raise fail(f"{exc}; nothing was imported") from None
 
 
 @app.command()

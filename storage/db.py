@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -144,6 +145,17 @@ def _v1(db: sqlite_utils.Database) -> None:
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Commit on success, roll back on error; inside a transaction already open (an import session),
+    join it instead, so the outer one decides whether everything is kept."""
+    if db.conn.in_transaction:
+        yield
+        return
+    with db.conn:
+        yield
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
