@@ -37,7 +37,9 @@ def corpus_db(size: int) -> Path:
 
 
 def child_run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[float, int]:
-    """Run a child to completion: (wall seconds, its own peak RSS in MB, from os.wait4's rusage)."""
+    """Run a child to completion: (wall seconds, peak RSS in MB from os.wait4's rusage: the largest of
+    the child and the processes it waited for). CPU seconds and the load average are logged to stderr:
+    other work on the machine shows up in wall time, much less in CPU time."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -45,6 +47,9 @@ def child_run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROO
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise subprocess.CalledProcessError(proc.returncode, cmd)
+    cpu = usage.ru_utime + usage.ru_stime
+    load = os.getloadavg()[0]
+    print(f"  {Path(cmd[1]).name} ...: wall {wall:.1f} s, cpu {cpu:.1f} s, load {load:.1f}", file=sys.stderr)
     return wall, usage.ru_maxrss // 1024  # Linux reports kB
 
 
