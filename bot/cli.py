@@ -26,20 +26,19 @@ from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
 from paperbot.bot.doctor import doctor
 from paperbot.bot.factories import hf_client, lane
-from paperbot.bot.ingest import FetchOutcome, fetch_days, import_batch, store_papers
+from paperbot.bot.file_reader import PreparedFile, read_files
+from paperbot.bot.ingest import FetchOutcome, fetch_days, import_files, store_papers
 from paperbot.bot.models import ChannelRef, Command, Digest, Paper, Reply, ReplyKind
 from paperbot.bot.progress import steps
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
-from paperbot.bot.sources.files import FileImportError, load_file
+from paperbot.bot.sources.files import FileImportError, check_readable
 from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 from paperbot.storage.db import DatabaseError, explain
-
-IMPORT_LOG_EVERY = 100_000  # papers between progress lines when the output is a log, not a terminal
 
 
 class _Commands(TyperGroup):
@@ -86,25 +85,34 @@ def import_cmd(
         str | None, typer.Option("--date", help="list the papers on this day (YYYY-MM-DD)")
     ] = None,
 ) -> None:
-    """Load papers from files (idempotent: importing twice only refreshes counters)."""
+    """Load papers from files (idempotent: importing twice only refreshes counters; all or nothing)."""
     if day:
         parse_day(day, "--date")
     try:
-        batches = [(path, load_file(path, day)) for path in files]
+        check_readable(files)
     except FileImportError as exc:
         raise fail(str(exc)) from None
     db = context(settings()).db
-    total = sum(len(b.papers) for _, b in batches)
-    with steps(err, "importing", total, "papers", every=IMPORT_LOG_EVERY) as advance:
-        for path, batch in batches:
-            days = import_batch(db, batch, progress=advance)
-            skipped = batch.skipped_line(path.name)
-            for warning in [*batch.warnings, *([skipped] if skipped else [])]:
+    with steps(err, "importing", len(files), "files", every=0) as advance:  # a line per file below
+
+        def report(done: PreparedFile, days: dict[str, int]) -> None:
+            skipped = done.batch.skipped_line(done.path.name)
+            for warning in [*done.batch.warnings, *([skipped] if skipped else [])]:
                 err.print(
                     f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=False, soft_wrap=True
                 )
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
-            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False, soft_wrap=True)
+            out.print(
+                f"{done.path.name}: {len(done.batch.papers)} papers; {listed}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            advance(1)
+
+        try:
+            import_files(db, read_files(files, day), report)
+        except FileImportError as exc:
+            raise fail(f"{exc}; nothing was imported") from None
 
 
 @app.command()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from paperbot.storage import meta
+from paperbot.storage.db import transaction
 
 SEEDED = "aliases_seeded"
 
@@ -15,7 +16,7 @@ SEEDED = "aliases_seeded"
 def save_aliases(db: sqlite_utils.Database, pairs: Iterable[tuple[str, str]]) -> None:
     """Count (short, long) definitions: each pair is one more paper defining the acronym that way."""
     counts = Counter(pairs)
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(
             "INSERT INTO aliases (short, long, count) VALUES (?, ?, ?) "
             "ON CONFLICT(short, long) DO UPDATE SET count = aliases.count + excluded.count",
