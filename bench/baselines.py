@@ -18,6 +18,7 @@ import sqlite_utils
 from paperbot.bot.models import Paper
 from paperbot.bot.query import QueryError, parse, quote
 from paperbot.storage import papers as paper_store
+from paperbot.storage import search_index
 
 _WORD = re.compile(r"[^\W_]+")
 EQUAL_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
@@ -36,7 +37,7 @@ def plain_fts5(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[st
     expression = or_expression(text)
     if expression is None:
         return []
-    rows = paper_store.fts_ranked(db, expression, limit, weights=EQUAL_WEIGHTS)
+    rows = search_index.fts_ranked(db, expression, limit, weights=EQUAL_WEIGHTS)
     papers = paper_store.get_papers_by_pk(db, [pk for pk, _ in rows])
     return [papers[pk].id for pk, _ in rows if pk in papers]
 

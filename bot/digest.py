@@ -17,8 +17,9 @@ from paperbot.bot import ranking
 from paperbot.bot.cards import to_card
 from paperbot.bot.models import ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
-from paperbot.bot.search import prepare, topic_matches
-from paperbot.storage import deliveries
+from paperbot.bot.query_prep import prepare
+from paperbot.bot.search import topic_matches
+from paperbot.storage import deliveries, search_index
 from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class DigestBuilder:
                     if entry.paper_id not in best or entry.upvotes > best[entry.paper_id].upvotes:
                         best[entry.paper_id] = entry
             entries = list(best.values())
-            signals = paper_store.paper_signals(self.db, [e.pk for e in entries])
+            signals = search_index.paper_signals(self.db, [e.pk for e in entries])
             trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in entries}
             pk_of = {e.paper_id: e.pk for e in entries}
             self._pools[days] = Pool(entries, trend, ranking.order(trend), pk_of)

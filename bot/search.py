@@ -1,9 +1,7 @@
-"""Search: parse, expand acronyms and typos, fetch candidates from FTS5, re-rank with bot.ranking."""
+"""Search: a prepared query (bot.query_prep), candidates from FTS5, re-ranked with bot.ranking."""
 
 from __future__ import annotations
 
-import difflib
-import itertools
 import logging
 import math
 import re
@@ -14,25 +12,22 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from paperbot.bot import evidence, ranking
-from paperbot.bot.aliases import normalize_long
 from paperbot.bot.models import Paper
 from paperbot.bot.query import (
     STOPWORDS,
     Concept,
     ParsedQuery,
-    Phrase,
-    parse,
     quote,
     title_phrase,
     to_fts,
     tokens,
 )
-from paperbot.storage import aliases as alias_store
+from paperbot.bot.query_prep import phrase_variants, prepare
 from paperbot.storage import papers as paper_store
+from paperbot.storage import search_index
 
 logger = logging.getLogger(__name__)
 
-MIN_TYPO_LEN = 5
 FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
@@ -46,12 +41,6 @@ FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the
 TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
-MAX_PHRASES = 3  # each phrase costs position-list reads over the whole scope
-MAX_LONG_FORM = 6
-MIN_PLURAL_DEFINITIONS = 2
-MIN_SPLIT_LEN = 7  # a closed compound is at least this long ("multimodal", "selfdriving")
-MIN_PART_LEN = 3
-MIN_COMPOUND_PAPERS = 2  # the other spelling must be how at least this many papers write it
 
 
 @dataclass(frozen=True)
@@ -70,111 +59,6 @@ class SearchResult:
     expansions: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _drop_stopwords(query: ParsedQuery) -> None:
-    kept = [c for c in query.concepts if not (len(c.phrases[0]) == 1 and c.phrases[0][0] in STOPWORDS)]
-    if kept:
-        query.concepts = kept
-
-
-def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: list[Phrase]) -> None:
-    """Acronym <-> long form, so "moe" finds "mixture-of-experts" and "mixture of experts" finds "MoE"."""
-    for concept in query.concepts:
-        first = concept.phrases[0]
-        if len(first) == 1:
-            word = first[0]
-            forms = alias_store.long_forms(db, word)
-            # "ssms", "llms"; but an everyday plural ("cars") is read as an acronym's plural only when the
-            # archive agrees that the acronym exists: one paper's "CAR" is not enough.
-            plural = not forms and len(word) > 3 and word.endswith("s")
-            if plural and alias_store.definitions(db, word[:-1]) >= MIN_PLURAL_DEFINITIONS:
-                forms = alias_store.long_forms(db, word[:-1])
-            for long in forms:
-                concept.add(tuple(long.split()))
-        else:
-            for short in alias_store.short_forms(db, normalize_long(" ".join(first))):
-                concept.add((short,))
-    # A long form typed out word by word ("mixture of experts", "key value cache"): give each of its words
-    # the acronym as an alternative, so a paper that only says "MoE" still covers every word.
-    words = [p[0] for p in original if len(p) == 1]
-    for size in range(min(MAX_LONG_FORM, len(words)), 1, -1):
-        for start in range(len(words) - size + 1):
-            span = words[start : start + size]
-            shorts = alias_store.short_forms(db, normalize_long(" ".join(span)))
-            if not shorts:
-                continue
-            for concept in query.concepts:
-                if len(concept.phrases[0]) == 1 and concept.phrases[0][0] in span:
-                    for short in shorts:
-                        concept.add((short,))
-
-
-def _expand_compounds(db: sqlite_utils.Database, query: ParsedQuery) -> None:
-    """Closed and open compounds both ways, as the archive writes them: "multimodal" also finds
-    "multi-modal" / "multi modal", and "self driving" (or "self-driving") also finds "selfdriving"."""
-    typed = [c for c in query.concepts if c.weight == 1.0 and not c.exact and len(c.phrases[0]) == 1]
-    for concept in typed:
-        word = concept.phrases[0][0]
-        if len(word) < MIN_SPLIT_LEN or word.isdigit():
-            continue
-        for at in range(MIN_PART_LEN, len(word) - MIN_PART_LEN + 1):
-            parts = (word[:at], word[at:])
-            if paper_store.fts_count(db, quote(parts), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
-                concept.add(parts)
-                break
-    for left, right in itertools.pairwise(typed):
-        a, b = left.phrases[0][0], right.phrases[0][0]
-        closed = (a + b,)
-        if a in STOPWORDS or b in STOPWORDS or len(closed[0]) < MIN_SPLIT_LEN:
-            continue
-        if paper_store.fts_count(db, quote(closed), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
-            left.add(closed)
-            right.add(closed)
-
-
-def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, str]:
-    """A word no paper contains is swapped for the closest indexed word, if one is close enough."""
-    fixed: dict[str, str] = {}
-    for concept in query.concepts:
-        if len(concept.phrases) != 1 or len(concept.phrases[0]) != 1:
-            continue
-        word = concept.phrases[0][0]
-        if len(word) < MIN_TYPO_LEN or word.isdigit() or paper_store.fts_has(db, quote((word,))):
-            continue
-        vocab = paper_store.title_words(db, word[:2])
-        close = difflib.get_close_matches(word, [t for t, _ in vocab], n=3, cutoff=0.8)
-        if close:
-            counts = dict(vocab)
-            best = max(close, key=lambda t: (difflib.SequenceMatcher(None, word, t).ratio(), counts[t]))
-            concept.add((best,))
-            fixed[word] = best
-    return fixed
-
-
-def _phrase_variants(query: ParsedQuery) -> list[Phrase]:
-    """The typed words as one phrase ("mixture of experts"), and with one word's alternative swapped in
-    ("key value cache" for "kv cache")."""
-    if sum(1 for c in query.concepts if c.weight == 1.0) < 2:
-        return []
-    variants = [query.typed]
-    for concept in query.concepts:
-        word = concept.phrases[0]
-        if concept.weight != 1.0 or len(word) != 1 or word[0] not in query.typed:
-            continue
-        at = query.typed.index(word[0])
-        variants += [(*query.typed[:at], *alt, *query.typed[at + 1 :]) for alt in concept.phrases[1:]]
-    return variants[:MAX_PHRASES]
-
-
-def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str, str]]:
-    query = parse(text)
-    original = [c.phrases[0] for c in query.concepts]
-    _drop_stopwords(query)
-    _expand_aliases(db, query, original)
-    corrections = _correct_typos(db, query)
-    _expand_compounds(db, query)
-    return query, corrections
-
-
 Ranked = list[tuple[int, float, tuple[str, ...]]]
 
 
@@ -182,14 +66,14 @@ Ranked = list[tuple[int, float, tuple[str, ...]]]
 class Scope:
     """Where to look: rowid ranges (cheap for FTS5 to narrow to), and optionally the exact rows allowed."""
 
-    ranges: tuple[paper_store.Range, ...] = paper_store.EVERYTHING
+    ranges: tuple[search_index.Range, ...] = search_index.EVERYTHING
     allowed: frozenset[int] | None = None
 
     @classmethod
     def of(cls, pks: Sequence[int]) -> Scope:
         """The rows `pks`, as few tight ranges (a day's papers sit close together, old ones apart)."""
         ordered = sorted(set(pks))
-        ranges: list[paper_store.Range] = []
+        ranges: list[search_index.Range] = []
         for pk in ordered:
             if ranges and ranges[-1][1] is not None and pk - ranges[-1][1] <= RANGE_GAP:
                 ranges[-1] = (ranges[-1][0], pk)
@@ -198,7 +82,7 @@ class Scope:
         return cls(tuple(ranges), frozenset(ordered))
 
     def ids(self, db: sqlite_utils.Database, expression: str) -> set[int]:
-        found = set(paper_store.fts_ids(db, expression, self.ranges))
+        found = set(search_index.fts_ids(db, expression, self.ranges))
         return found & self.allowed if self.allowed is not None else found
 
 
@@ -223,12 +107,12 @@ def topic_of(query: ParsedQuery) -> evidence.Topic:
     """The query as bot.evidence reads papers for it: typed concepts, known acronyms, whole-phrase forms."""
     typed = [c for c in query.concepts if c.weight == 1.0]
     shared = set(typed[0].phrases).intersection(*(c.phrases for c in typed[1:])) if len(typed) > 1 else set()
-    phrases = [*_phrase_variants(query), *sorted(shared)]
+    phrases = [*phrase_variants(query), *sorted(shared)]
     return evidence.make_topic([c.phrases for c in typed], _acronyms(typed), phrases)
 
 
 def _docs(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, evidence.Doc]:
-    return {pk: evidence.Doc.of(*text) for pk, text in paper_store.evidence_texts(db, pks).items()}
+    return {pk: evidence.Doc.of(*text) for pk, text in search_index.evidence_texts(db, pks).items()}
 
 
 def strengths(
@@ -259,7 +143,7 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
     unread = evidence.Strength(0.0, 0.0, False, (0.0,) * len(topic.concepts), (False,) * len(topic.concepts))
     found = {pk: evidence.strength(docs[pk], topic) if pk in docs else unread for pk in pks}
     labels: dict[int, tuple[str, ...]] = {}
-    signals = paper_store.paper_signals(db, pks)
+    signals = search_index.paper_signals(db, pks)
     features = []
     for pk, bm25 in candidates:
         doc, seen = docs.get(pk, empty), found[pk]
@@ -282,7 +166,7 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
                 published_at=signals[pk][3],
             )
         )
-    newest = paper_store.newest_published(db)
+    newest = search_index.newest_published(db)
     scores = ranking.relevance(features, ranking.as_date(newest))
     ordered = ranking.order(scores, {pk: float(signals[pk][0]) for pk in pks})
     return [(pk, scores[pk], labels[pk]) for pk in ordered]
@@ -294,16 +178,16 @@ def _best(
     """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
     else among the newest `cap` (FTS5 scores every row it ranks, so the window bounds the work).
     Returns the rows and whether every match was considered."""
-    floor = paper_store.nth_newest(db, expression, cap)
-    ranges: tuple[paper_store.Range, ...] = paper_store.EVERYTHING if floor is None else ((floor, None),)
+    floor = search_index.nth_newest(db, expression, cap)
+    ranges: tuple[search_index.Range, ...] = search_index.EVERYTHING if floor is None else ((floor, None),)
     phrases = re.findall(r'"([^"]*)"', expression)
     costly = any(" " in p for p in phrases) and paper_store.paper_count(db) > BM25_SMALL_ARCHIVE
     if len(phrases) > BM25_MAX_PHRASES or costly:
         # FTS5's bm25() counts every phrase of the expression over the whole index before it scores a row
         # (profiled at 1M papers: ~50 ms a multi-word phrase, ~0.5 s for a seven-concept question). Such
         # queries are ranked by the evidence read from their candidates' text instead.
-        return [(pk, 0.0) for pk in paper_store.fts_ids(db, expression, ranges)][:depth], floor is None
-    return paper_store.fts_ranked(db, expression, depth, ranges), floor is None
+        return [(pk, 0.0) for pk in search_index.fts_ids(db, expression, ranges)][:depth], floor is None
+    return search_index.fts_ranked(db, expression, depth, ranges), floor is None
 
 
 def _candidates(
@@ -326,7 +210,7 @@ def _candidates(
     # of them, a cheap walk): the full-coverage window must not hide "The Flip Side of RLHF: ... Reward
     # Model ..." from "reward model" because thousands of newer abstracts mention both words.
     phrase = title_phrase(query)
-    titled = paper_store.title_newest(db, phrase, TITLE_DEPTH) if phrase else []
+    titled = search_index.title_newest(db, phrase, TITLE_DEPTH) if phrase else []
     if titled:
         score = dict(found)
         top = max(score.values(), default=0.0)
@@ -342,7 +226,7 @@ def _candidates(
 
 
 def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
-    ranked = paper_store.fts_ranked(db, expression, None, scope.ranges)
+    ranked = search_index.fts_ranked(db, expression, None, scope.ranges)
     return [row for row in ranked if scope.allowed is None or row[0] in scope.allowed]
 
 
@@ -358,14 +242,14 @@ def _feedback_terms(db: sqlite_utils.Database, query: ParsedQuery, ranked: Ranke
         return []
     typed = {t for c in query.concepts for p in c.phrases for t in p}
     counts: Counter[str] = Counter()
-    for text in paper_store.titles_and_keywords(db, top):
+    for text in search_index.titles_and_keywords(db, top):
         counts.update({t for t in tokens(text) if _usable(t, typed)})
     total = max(paper_store.paper_count(db), 1)
     scored = []
     for term, seen in counts.items():
         if seen < 2:
             continue
-        df = paper_store.fts_count(db, quote((term,)), cap=DF_CAP)
+        df = search_index.fts_count(db, quote((term,)), cap=DF_CAP)
         if 0 < df < min(total / 3, DF_CAP):  # rare enough to say something (and to look up cheaply)
             scored.append((seen * math.log(total / df), term))
     return [term for _, term in sorted(scored, reverse=True)[:FEEDBACK_TERMS]]

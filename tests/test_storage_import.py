@@ -10,6 +10,7 @@ import sqlite_utils
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.sources.files import load_file
 from paperbot.storage import papers as paper_store
+from paperbot.storage import search_index
 from paperbot.storage.db import SCHEMA_VERSION, SchemaTooNew, open_db, schema_version
 from tests.conftest import shared_data
 from tests.factories import day_items
@@ -65,7 +66,7 @@ def test_a_sparse_source_never_erases_richer_fields(fresh_db: sqlite_utils.Datab
     paper = paper_store.get_paper(fresh_db, pid)
     assert paper is not None
     assert paper.title == "New title" and paper.ai_summary == "One line."
-    assert paper_store.fts_has(fresh_db, '"new abstract"')
+    assert search_index.fts_has(fresh_db, '"new abstract"')
 
 
 def test_every_recorded_day_imports(fresh_db: sqlite_utils.Database) -> None:

@@ -14,9 +14,11 @@ from paperbot.bot.digest import WHY_TOPIC, WHY_TRENDING, build_digest
 from paperbot.bot.ingest import import_batch, store_papers
 from paperbot.bot.models import ChannelRef, Paper
 from paperbot.bot.query import QueryError
-from paperbot.bot.search import prepare, search, strengths
+from paperbot.bot.query_prep import prepare
+from paperbot.bot.search import search, strengths
 from paperbot.bot.sources.files import load_file
 from paperbot.storage import papers as paper_store
+from paperbot.storage import search_index
 from paperbot.storage.db import open_db
 from tests.conftest import shared_data
 
@@ -114,7 +116,7 @@ def test_reward_model_keeps_the_flip_side_paper_at_100k_papers() -> None:
     ]
     store_papers(db, filler)
     assert paper_store.paper_count(db) == 100_000
-    both = paper_store.fts_count(db, '"reward" AND "model"', cap=100_000)
+    both = search_index.fts_count(db, '"reward" AND "model"', cap=100_000)
     assert both > 1_000  # the case the old newest-300 fallback lost
     assert FLIP_SIDE in ids(db, "reward model", limit=10)
 
