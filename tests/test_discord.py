@@ -22,6 +22,7 @@ from paperbot.bot.ports import PostKey
 from paperbot.storage import channels as channel_store
 from tests.conftest import bot_env, inspect, seed
 from tests.factories import hf_item
+from tests.fakes import discord_rules
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord
 from tests.fakes.hf import FakeHF
 
@@ -272,3 +273,18 @@ async def test_slack_and_discord_on_one_loop(
     finally:
         await bot_.stop()
         await slack.stop()
+
+
+async def test_digest_embeds_carry_thumbnails_and_the_rest_of_the_list(
+    discord_fake: FakeDiscord, running: Bot
+) -> None:
+    await discord_fake.answered(await discord_fake.slash("size 2", manage=True))
+    await running.tick(AFTER_POST_TIME)
+    assert discord_fake.rejected == []
+    (message,) = discord_fake.channels[CHANNEL]
+    embeds = message["embeds"]
+    assert len(embeds) == 2
+    assert all(e["thumbnail"]["url"].startswith("https://cdn-thumbnails.huggingface.co/") for e in embeds)
+    label, url = discord_rules.live_links(embeds[-1]["description"])[-1]
+    assert url == "https://huggingface.co/papers/date/2026-06-10" and label.startswith("+")
+    assert label.endswith("more on today's list")
