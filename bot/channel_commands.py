@@ -122,8 +122,9 @@ def schedule(ctx: Context, cmd: Command, arg: str) -> Reply:
     register(ctx, cmd)
     changes: dict[str, object] = {"post_time": text_time, "timezone": zone, "days": days}
     changes["cadence"] = "weekly" if weekly else "daily"
-    if weekly and not settings.weekly:
-        changes["weekly_since"] = ctx.now().astimezone(UTC).isoformat()
+    if weekly != settings.weekly:
+        # Days or weeks owed under the old cadence are not owed under the new one: no catch-up for them.
+        changes["cadence_since"] = ctx.now().astimezone(UTC).isoformat()
     channel_store.update_channel(ctx.db, cmd.ref, **changes)
     if ctx.on_schedule_change:
         ctx.on_schedule_change()

@@ -177,6 +177,9 @@ def missed_days(
     today = schedule.local_day(at)
     start = today - timedelta(days=policy.lookback_days)
     created = settings.created
+    if settings.cadence_since:
+        since = datetime.fromisoformat(settings.cadence_since.replace("Z", "+00:00"))
+        created = since if created is None else max(created, since)
     if created is not None:
         start = max(start, schedule.local_day(created))
     candidates = []

@@ -88,7 +88,7 @@ def owed_weeks(
 
 
 def _since(settings: channel_store.ChannelSettings) -> datetime | None:
-    stamp = settings.weekly_since or settings.created_at
+    stamp = settings.cadence_since or settings.created_at
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 

@@ -23,7 +23,7 @@ class ChannelSettings:
     created_at: str = ""
     images: bool = True  # cards show the paper's thumbnail
     cadence: str = "daily"  # or "weekly": one roll-up per ISO week on its `days` day
-    weekly_since: str = ""  # when it became weekly: earlier weeks are not missed ones
+    cadence_since: str = ""  # when the cadence last changed: nothing before it is "missed"
     weekly_all: bool = False  # the roll-up may repeat what the channel got that week
 
     @property
@@ -63,14 +63,14 @@ def _settings(row: tuple[object, ...]) -> ChannelSettings:
         created_at=str(created),
         images=bool(images),
         cadence=str(cadence),
-        weekly_since=str(since or ""),
+        cadence_since=str(since or ""),
         weekly_all=bool(weekly_all),
     )
 
 
 _SELECT = (
     "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason, created_at, images, "
-    "cadence, weekly_since, weekly_all "
+    "cadence, cadence_since, weekly_all "
     "FROM channels"
 )
 
@@ -118,7 +118,7 @@ _EDITABLE = frozenset(
         "workspace",
         "images",
         "cadence",
-        "weekly_since",
+        "cadence_since",
         "weekly_all",
     }
 )

@@ -161,10 +161,11 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 
 def _v4(db: sqlite_utils.Database) -> None:
-    # The weekly roll-up: a channel's cadence, since when it is weekly (weeks before are not "missed"),
+    # The weekly roll-up: a channel's cadence, since when it has had it (posts owed under the other
+    # cadence are not "missed"),
     # and whether it repeats papers the channel already got that week (`/papers weekly all`).
     db.execute("ALTER TABLE channels ADD COLUMN cadence TEXT NOT NULL DEFAULT 'daily'")
-    db.execute("ALTER TABLE channels ADD COLUMN weekly_since TEXT")
+    db.execute("ALTER TABLE channels ADD COLUMN cadence_since TEXT")
     db.execute("ALTER TABLE channels ADD COLUMN weekly_all INTEGER NOT NULL DEFAULT 0")
 
 

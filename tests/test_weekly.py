@@ -27,7 +27,7 @@ REF = ChannelRef("console", "weekly")
 BERLIN_FRI_1605 = datetime(2026, 6, 19, 14, 5, tzinfo=UTC)  # Fri 19 Jun 16:05 Europe/Berlin: W25
 
 
-def list_day(db: sqlite_utils.Database, day: date, papers: int = 4, votes: int = 10) -> list[str]:
+def list_day(db: sqlite_utils.Database, day: date, papers: int = 6, votes: int = 10) -> list[str]:
     """A generated Hugging Face list for `day`; its paper ids."""
     stamp = day.strftime("%y%m.%d")
     items = [
@@ -287,3 +287,17 @@ def test_preview_ranks_by_the_weeks_own_upvotes(
     )
     assert both.exit_code != 0 and "exactly one" in both.stderr
     assert db_path.exists()
+
+
+async def test_back_to_daily_owes_no_catch_up_for_the_weekly_weeks(
+    fresh_db: sqlite_utils.Database, recorder: RecordingAdapter
+) -> None:
+    list_weeks(fresh_db, date(2026, 6, 8), 2)
+    weekly_channel(fresh_db, since=datetime(2026, 6, 1, tzinfo=UTC))
+    switch = datetime(2026, 6, 17, 10, 0, tzinfo=UTC)  # Wed, after 09:00 Berlin
+    assert command(fresh_db, "schedule 09:00 weekdays", switch)[1] == ReplyKind.SUCCESS
+    await deliver(fresh_db, {"console": recorder}, switch + timedelta(minutes=5))
+    await deliver(fresh_db, {"console": recorder}, datetime(2026, 6, 18, 7, 5, tzinfo=UTC))  # Thu 09:05
+    tokens = [t.removeprefix(f"paperbot:{REF.key}:") for _, _, t in recorder.posts]
+    assert tokens == ["2026-06-17", "2026-06-18"], slots(fresh_db)  # no "catchup:" for its weekly days
+    assert all(not d.startswith(("catchup:", "week:")) for d in slots(fresh_db))
