@@ -44,6 +44,10 @@ class Pool:
     cards: dict[int, PaperCard] = field(default_factory=dict)
     days: tuple[str, ...] = ()
     past: bool = False  # a newer list exists: cards show the counts as of this day, not today's
+    by_pk: dict[int, paper_store.DailyEntry] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_pk = {e.pk: e for e in self.entries}
 
 
 class DigestBuilder:
@@ -95,7 +99,7 @@ class DigestBuilder:
                 return None
             card = to_card(papers[pk], (), pool.trend[pk], day=pool.days[-1] if pool.days else None)
             if pool.past:
-                entry = next(e for e in pool.entries if e.pk == pk)
+                entry = pool.by_pk[pk]
                 card = replace(card, upvotes=entry.day_upvotes, comments=entry.day_comments)
             pool.cards[pk] = card
         return pool.cards[pk]
