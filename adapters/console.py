@@ -31,7 +31,7 @@ def card_text(number: int, card: PaperCard) -> Table:
     if byline:
         body.append(f"\n{byline}", style="dim")
     body.append(f"\n{card.summary}\n")
-    links = [card.url, card.pdf_url, *([card.code_url] if card.code_url else [])]
+    links = [card.url, card.pdf_url, *(u for u in (card.code_url, card.project_url) if u)]
     body.append("  ·  ".join(links), style="blue")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=3, justify="right")
@@ -50,6 +50,8 @@ def render_digest(digest: Digest) -> Panel:
         if number > 1:
             parts.append(Text(""))
         parts.append(card_text(number, card))
+    if digest.more_text:
+        parts.append(Text(f"\n{digest.more_text}: {digest.more_url}", style="blue"))
     if digest.footer:
         # Inside the panel, where it wraps: a border subtitle is cut to one line at 80 columns.
         parts.append(Text("\n" + digest.footer, style="dim"))

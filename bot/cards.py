@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
-from paperbot.bot.links import paper_path, safe_url
+from paperbot.bot.links import image_url, paper_path, safe_url
 from paperbot.bot.models import ARXIV_ABS_URL, ARXIV_PDF_URL, HF_PAPER_URL, Paper, PaperCard
 
 SUMMARY_CHARS = 300
+# A paper published this long before the list it is on gets its month shown: HF lists old papers too.
+OLD_AFTER = timedelta(weeks=4)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
@@ -27,7 +30,44 @@ def short_summary(paper: Paper, max_chars: int = SUMMARY_CHARS) -> str:
     return text
 
 
-def to_card(paper: Paper, matched_topics: tuple[str, ...] = (), score: float = 0.0) -> PaperCard:
+_NEW_STYLE_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+
+
+def first_version(paper_id: str, published_at: str | None) -> tuple[date, date] | None:
+    """When the paper first appeared, as the earliest and latest day it can have been: arXiv ids since
+    2007 start with the year and month of the first version (Hugging Face's `publishedAt` is often the
+    day it was listed instead: 2502.16886 says 2026-06-26); else the stored publication day."""
+    found = _NEW_STYLE_ID.match(paper_id)
+    if found:
+        year, month = 2000 + int(found.group(1)), int(found.group(2))
+        if 1 <= month <= 12:
+            first = date(year, month, 1)
+            last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+            return first, last
+    try:
+        published = date.fromisoformat((published_at or "")[:10])
+    except ValueError:
+        return None
+    return published, published
+
+
+def published_label(paper_id: str, published_at: str | None, day: str | None) -> str:
+    """ "Feb 2025" when the paper surely came out more than OLD_AFTER before `day`, else ""."""
+    span = first_version(paper_id, published_at)
+    if span is None or not day:
+        return ""
+    try:
+        listed = date.fromisoformat(day[:10])
+    except ValueError:
+        return ""
+    first, last = span
+    return first.strftime("%b %Y") if listed - last > OLD_AFTER else ""
+
+
+def to_card(
+    paper: Paper, matched_topics: tuple[str, ...] = (), score: float = 0.0, day: str | None = None
+) -> PaperCard:
+    """`day`: the day of the list the card is shown for, which decides whether its age is worth a note."""
     # Every link on a card is either built from the quoted id or checked here: a database written by an
     # older paperbot may still hold a `githubRepo` like "!channel".
     path = paper_path(paper.id)
@@ -46,4 +86,7 @@ def to_card(paper: Paper, matched_topics: tuple[str, ...] = (), score: float = 0
         stars=paper.stars,
         matched_topics=matched_topics,
         score=score,
+        project_url=safe_url(paper.project_page),
+        thumbnail_url=image_url(paper.thumbnail),
+        published=published_label(paper.id, paper.published_at, day),
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import UTC, date
 
 from paperbot.bot import schedule as sched
 from paperbot.bot.context import Context, error, read_settings, register
@@ -70,40 +72,93 @@ def topics(ctx: Context, cmd: Command, arg: str = "") -> Reply:
         "Topics: "
         + (", ".join(f"“{t}”" for t in current) if current else "none (the digest shows top trending)")
     ]
-    lines.append(
-        f"Digest: {settings.size} papers at {settings.post_time} {settings.timezone}, {settings.days}"
-    )
+    if settings.weekly:
+        repeats = "repeats allowed" if settings.weekly_all else "new papers only"
+        lines.append(
+            f"Weekly roll-up: {settings.size} papers, {settings.days.capitalize()} {settings.post_time} "
+            f"{settings.timezone}, {repeats}"
+        )
+    else:
+        lines.append(
+            f"Digest: {settings.size} papers at {settings.post_time} {settings.timezone}, {settings.days}"
+        )
     if settings.paused:
         lines.append(f"Paused: {settings.pause_reason or 'by a user'} (/papers resume to restart)")
     return Reply("\n".join(lines))
 
 
+SCHEDULE_USAGE = "usage: /papers schedule HH:MM [Area/City] [weekdays|daily], or /papers schedule weekly Fri 16:00 [Area/City]"
+
+
 def schedule(ctx: Context, cmd: Command, arg: str) -> Reply:
     words = arg.split()
     if not words:
-        return error("usage: /papers schedule HH:MM [Area/City] [weekdays|daily]")
-    if len(words) > 3:
-        return error("too many words; usage: /papers schedule HH:MM [Area/City] [weekdays|daily]")
+        return error(SCHEDULE_USAGE)
+    if len(words) > 4 or (len(words) > 3 and words[0].lower() != "weekly"):
+        return error(f"too many words; {SCHEDULE_USAGE}")
+    settings = read_settings(ctx, cmd)
+    weekly = words[0].lower() == "weekly"
+    post_time, zone, days = None, settings.timezone, None
     try:
-        post_time = sched.parse_time(words[0])
-        settings = read_settings(ctx, cmd)
-        zone, days = settings.timezone, settings.days
-        for word in words[1:]:
-            if word.lower() in sched.DAY_SETS:
+        for word in words[1:] if weekly else words:
+            if sched.looks_like_time(word):
+                post_time = sched.parse_time(word)
+            elif word.lower() in sched.DAY_SETS and not weekly:
                 days = sched.days_name(sched.parse_days(word))
+            elif weekly and days is None and sched.is_weekday(word):
+                days = sched.DAY_NAMES[sched.parse_weekday(word)]
             else:
                 zone = sched.parse_zone(word).key
     except ValueError as exc:
         return error(str(exc))
-    text_time = post_time.strftime("%H:%M")
+    if weekly and (days is None or post_time is None):
+        return error("name the day and time: /papers schedule weekly Fri 16:00 [Area/City]")
+    if post_time is None and days is None:
+        return error(SCHEDULE_USAGE)
+    text_time = post_time.strftime("%H:%M") if post_time else settings.post_time
+    if days is None:
+        # Back from weekly: its one day is not a daily schedule.
+        days = ctx.defaults.days if settings.weekly else settings.days
     register(ctx, cmd)
-    channel_store.update_channel(ctx.db, cmd.ref, post_time=text_time, timezone=zone, days=days)
+    changes: dict[str, object] = {"post_time": text_time, "timezone": zone, "days": days}
+    changes["cadence"] = "weekly" if weekly else "daily"
+    if weekly != settings.weekly:
+        # Days or weeks owed under the old cadence are not owed under the new one: no catch-up for them.
+        changes["cadence_since"] = ctx.now().astimezone(UTC).isoformat()
+    channel_store.update_channel(ctx.db, cmd.ref, **changes)
     if ctx.on_schedule_change:
         ctx.on_schedule_change()
     logger.info(
-        "schedule channel=%s time=%s tz=%s days=%s by=%s", cmd.ref.key, text_time, zone, days, cmd.user
+        "schedule channel=%s cadence=%s time=%s tz=%s days=%s by=%s",
+        cmd.ref.key,
+        changes["cadence"],
+        text_time,
+        zone,
+        days,
+        cmd.user,
     )
+    if weekly:
+        day_name = sched.FULL_NAMES[sched.parse_weekday(days)].capitalize()
+        return Reply(
+            f"A weekly roll-up will be posted every {day_name} at {text_time} {zone}, instead of the daily digest.",
+            ReplyKind.SUCCESS,
+        )
     return Reply(f"The digest will be posted at {text_time} {zone}, {days}.", ReplyKind.SUCCESS)
+
+
+def weekly_repeat(ctx: Context, cmd: Command, arg: str) -> Reply:
+    choice = arg.strip().lower()
+    if choice not in ("all", "new"):
+        return error("usage: /papers weekly all|new")
+    register(ctx, cmd)
+    channel_store.update_channel(ctx.db, cmd.ref, weekly_all=int(choice == "all"))
+    if choice == "all":
+        return Reply(
+            "The weekly roll-up may repeat papers this channel already got that week.", ReplyKind.SUCCESS
+        )
+    return Reply(
+        "The weekly roll-up leaves out papers this channel already got that week.", ReplyKind.SUCCESS
+    )
 
 
 def size(ctx: Context, cmd: Command, arg: str) -> Reply:
@@ -138,6 +193,21 @@ def resume(ctx: Context, cmd: Command, arg: str = "") -> Reply:
     return set_paused(ctx, cmd, False)
 
 
+IMAGES_USAGE = "usage: /papers images off|on"
+
+
+def images(ctx: Context, cmd: Command, arg: str) -> Reply:
+    choice = arg.strip().lower()
+    if choice not in ("on", "off"):
+        return error(IMAGES_USAGE)
+    register(ctx, cmd)
+    channel_store.update_channel(ctx.db, cmd.ref, images=int(choice == "on"))
+    logger.info("images channel=%s %s by=%s", cmd.ref.key, choice, cmd.user)
+    if choice == "on":
+        return Reply("Digest cards will show each paper's first-page image.", ReplyKind.SUCCESS)
+    return Reply("Digest cards will show no images.", ReplyKind.SUCCESS)
+
+
 def status(ctx: Context, cmd: Command, arg: str = "") -> Reply:
     return Reply(channel_status(ctx.db, read_settings(ctx, cmd), ctx.now()))
 
@@ -155,5 +225,11 @@ def today(ctx: Context, cmd: Command, arg: str = "") -> Reply:
         size=settings.size,
         topics=channel_store.topics(ctx.db, cmd.ref),
         skip_sent=False,
+        images=settings.images,
     )
+    if days[0] != today:
+        # An old list shown as if it were today's misleads: say so first.
+        latest = date.fromisoformat(days[0]).strftime("%a %d %b")
+        stale = f"No list for today yet; the latest is {latest}."
+        digest = replace(digest, note=f"{stale} {digest.note}".strip())
     return Reply(digest.title, digest=digest)

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from paperbot.bot import app as composition
+from paperbot.bot import weekly
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import handle, search_reply
 from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
@@ -255,25 +256,47 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "day": digest.day,
         "note": digest.note,
         "papers": [dataclasses.asdict(c) for c in digest.cards],
+        "more": digest.more,
+        "more_url": digest.more_url,
     }
 
 
 @app.command()
 def digest(
     channel: Annotated[str, typer.Option("--channel", help="PLATFORM:CHANNEL, e.g. slack:C0123")],
-    day: Annotated[str, typer.Option("--date", help="the day (YYYY-MM-DD)")],
+    day: Annotated[str | None, typer.Option("--date", help="the day (YYYY-MM-DD)")] = None,
+    week: Annotated[
+        str | None, typer.Option("--week", help="an ISO week (YYYY-Www): the weekly roll-up")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Preview a channel's digest for a day without posting it."""
+    """Preview a channel's digest for a day (or its weekly roll-up for a week) without posting it."""
     try:
         ref = ChannelRef.parse(channel)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    parse_day(day, "--date")
+    if (day is None) == (week is None):
+        raise fail("give exactly one of --date YYYY-MM-DD or --week YYYY-Www")
+    monday = None
+    if week is not None:
+        try:
+            monday = weekly.parse_week(week)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    else:
+        parse_day(str(day), "--date")
     ctx = context(settings(), writes=False)
     found = channel_store.get_channel(ctx.db, ref)
     size = found.size if found else ctx.defaults.size
-    result = build_digest(ctx.db, ref, day, size=size, topics=channel_store.topics(ctx.db, ref))
+    images = found.images if found else True
+    topics = channel_store.topics(ctx.db, ref)
+    if monday is not None:
+        repeat = found.weekly_all if found else False
+        result = weekly.build_week(
+            ctx.db, ref, [monday], size=size, topics=topics, repeat=repeat, images=images
+        )
+    else:
+        result = build_digest(ctx.db, ref, str(day), size=size, topics=topics, images=images)
     if as_json:
         print(json.dumps(digest_json(result), ensure_ascii=False, indent=2))
     else:

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 import sqlite_utils
 
+from paperbot.bot import weekly
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.models import ChannelRef, Digest
 from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, ChatAdapter, PostKey
@@ -176,6 +177,9 @@ def missed_days(
     today = schedule.local_day(at)
     start = today - timedelta(days=policy.lookback_days)
     created = settings.created
+    if settings.cadence_since:
+        since = datetime.fromisoformat(settings.cadence_since.replace("Z", "+00:00"))
+        created = since if created is None else max(created, since)
     if created is not None:
         start = max(start, schedule.local_day(created))
     candidates = []
@@ -212,7 +216,11 @@ class Pass:
                 if not await lane(paper_store.daily_list, day):
                     await self.fetch(day)
         topics = await lane(channel_store.topics, ref)
-        digest = await lane(lambda _db: self.builder.catchup(ref, missed, size=settings.size, topics=topics))
+        digest = await lane(
+            lambda _db: self.builder.catchup(
+                ref, missed, size=settings.size, topics=topics, images=settings.images
+            )
+        )
         if not digest.cards:
             await lane(deliveries.record_empty, ref, missed, digest.note)
             logger.info("catch-up empty channel=%s days=%s: %s", ref.key, ",".join(missed), digest.note)
@@ -242,7 +250,11 @@ class Pass:
             await lane(deliveries.wait, ref, day, reason)
             return Outcome.WAITING
         topics = await lane(channel_store.topics, ref)
-        digest = await lane(lambda _db: self.builder.digest(ref, day, size=settings.size, topics=topics))
+        digest = await lane(
+            lambda _db: self.builder.digest(
+                ref, day, size=settings.size, topics=topics, images=settings.images
+            )
+        )
         if not digest.cards:
             await lane(deliveries.record_empty, ref, [day], digest.note)
             logger.warning("delivery empty channel=%s day=%s: %s", ref.key, day, digest.note)
@@ -252,8 +264,41 @@ class Pass:
             digest = replace(digest, note=f"{partial} {digest.note}".strip())
         return await post_once(lane, adapter, ref, day, digest)
 
+    async def week(self, adapter: ChatAdapter, settings: channel_store.ChannelSettings) -> Outcome:
+        """A weekly channel's roll-up, once per ISO week; weeks missed while down fold into one post."""
+        ref, lane = settings.ref, self.lane
+        mondays = await lane(weekly.owed_weeks, settings, self.at)
+        if not mondays:
+            return Outcome.SKIPPED
+        if self.fetch is not None:
+            today = schedule_of(settings).local_day(self.at).isoformat()
+            for day in weekly.week_days(mondays):
+                if day <= today and not await lane(paper_store.daily_list, day):
+                    await self.fetch(day)
+        topics = await lane(channel_store.topics, ref)
+        digest = await lane(
+            lambda db: weekly.build_week(
+                db,
+                ref,
+                mondays,
+                size=settings.size,
+                topics=topics,
+                repeat=settings.weekly_all,
+                images=settings.images,
+                builder=self.builder,
+            )
+        )
+        slots = [weekly.slot(m) for m in mondays]
+        if not digest.cards:
+            await lane(deliveries.record_empty, ref, slots, digest.note)
+            logger.info("weekly empty channel=%s weeks=%s: %s", ref.key, ",".join(slots), digest.note)
+            return Outcome.EMPTY
+        return await post_once(lane, adapter, ref, slots[-1], digest, covers=slots[:-1])
+
     async def channel(self, adapter: ChatAdapter, settings: channel_store.ChannelSettings) -> list[Outcome]:
         """Everything one channel is owed: a catch-up digest for missed days, then today's."""
+        if settings.weekly:
+            return [await self.week(adapter, settings)]
         schedule = schedule_of(settings)
         outcomes = []
         missed = await self.lane(missed_days, settings, self.at, self.policy)

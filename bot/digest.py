@@ -15,7 +15,7 @@ import sqlite_utils
 
 from paperbot.bot import ranking
 from paperbot.bot.cards import to_card
-from paperbot.bot.models import ChannelRef, Digest, PaperCard
+from paperbot.bot.models import HF_DAY_URL, ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import topic_matches
@@ -45,6 +45,12 @@ class Pool:
     topics: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> digest order
     matched: dict[str, set[int]] = field(default_factory=dict)
     cards: dict[int, PaperCard] = field(default_factory=dict)
+    days: tuple[str, ...] = ()
+    past: bool = False  # a newer list exists: cards show the counts as of this day, not today's
+    by_pk: dict[int, paper_store.DailyEntry] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_pk = {e.pk: e for e in self.entries}
 
 
 class DigestBuilder:
@@ -67,7 +73,10 @@ class DigestBuilder:
             signals = search_index.paper_signals(self.db, [e.pk for e in entries])
             trend = {e.pk: ranking.trending_score(e.upvotes, e.comments, signals[e.pk][2]) for e in entries}
             pk_of = {e.paper_id: e.pk for e in entries}
-            self._pools[days] = Pool(entries, trend, ranking.order(trend), pk_of)
+            newest = paper_store.listed_days(self.db, limit=1)
+            past = len(days) == 1 and bool(newest) and days[0] < newest[0]
+            pool = Pool(entries, trend, ranking.order(trend), pk_of, days=days, past=past)
+            self._pools[days] = pool
         return self._pools[days]
 
     def _topic(self, pool: Pool, topic: str) -> list[tuple[float, int]]:
@@ -89,7 +98,11 @@ class DigestBuilder:
             papers = paper_store.get_papers_by_pk(self.db, [pk])
             if pk not in papers:
                 return None
-            pool.cards[pk] = to_card(papers[pk], (), pool.trend[pk])
+            card = to_card(papers[pk], (), pool.trend[pk], day=pool.days[-1] if pool.days else None)
+            if pool.past:
+                entry = pool.by_pk[pk]
+                card = replace(card, upvotes=entry.day_upvotes, comments=entry.day_comments)
+            pool.cards[pk] = card
         return pool.cards[pk]
 
     def digest(
@@ -100,15 +113,25 @@ class DigestBuilder:
         size: int,
         topics: Sequence[str] = (),
         skip_sent: bool = True,
+        images: bool = True,
     ) -> Digest:
         """The digest `ref` should get for `day`. Never raises for an empty day: the note says so."""
         pool = self._pool((day,))
         if not pool.entries:
             return Digest(digest_title(day), day, (), FOOTER, note=f"No Hugging Face list for {day} yet.")
-        return self._select(ref, digest_title(day), day, pool, size=size, topics=topics, skip_sent=skip_sent)
+        digest = self._select(
+            ref, digest_title(day), day, pool, size=size, topics=topics, skip_sent=skip_sent
+        )
+        return with_extras(digest, len(pool.entries), images=images, past=pool.past)
 
     def catchup(
-        self, ref: ChannelRef, days: Sequence[str], *, size: int, topics: Sequence[str] = ()
+        self,
+        ref: ChannelRef,
+        days: Sequence[str],
+        *,
+        size: int,
+        topics: Sequence[str] = (),
+        images: bool = True,
     ) -> Digest:
         """One digest standing for several missed days: their lists pooled, the best of them, never repeated."""
         ordered = tuple(sorted(days))
@@ -119,8 +142,16 @@ class DigestBuilder:
             return Digest(title, ordered[-1], (), FOOTER, note=f"No Hugging Face lists for {span}.")
         digest = self._select(ref, title, ordered[-1], pool, size=size, topics=topics, skip_sent=True)
         covered = f"paperbot was not running at post time; this covers {len(ordered)} day(s): {span}."
-        return Digest(
-            digest.title, digest.day, digest.cards, digest.footer, note=f"{covered} {digest.note}".strip()
+        digest = replace(digest, note=f"{covered} {digest.note}".strip())
+        return with_extras(digest, 0, images=images, past=False)
+
+    def from_pool(
+        self, ref: ChannelRef, title: str, pool: Pool, *, size: int, topics: Sequence[str], seen_ids: set[str]
+    ) -> Digest:
+        """A digest from a pool built elsewhere (the weekly roll-up), skipping exactly `seen_ids`."""
+        day = pool.days[-1] if pool.days else ""
+        return self._select(
+            ref, title, day, pool, size=size, topics=topics, skip_sent=False, seen_ids=seen_ids
         )
 
     def _select(
@@ -133,8 +164,10 @@ class DigestBuilder:
         size: int,
         topics: Sequence[str],
         skip_sent: bool,
+        seen_ids: set[str] | None = None,
     ) -> Digest:
-        seen_ids = deliveries.sent_paper_ids(self.db, ref) if skip_sent else set()
+        if seen_ids is None:
+            seen_ids = deliveries.sent_paper_ids(self.db, ref) if skip_sent else set()
         seen = {pool.pk_of[i] for i in seen_ids if i in pool.pk_of}
         if len(seen) == len(pool.entries):
             return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
@@ -167,9 +200,19 @@ def build_digest(
     size: int,
     topics: Sequence[str] = (),
     skip_sent: bool = True,
+    images: bool = True,
 ) -> Digest:
     """One digest, for callers that build only one (a preview, `/papers today`)."""
-    return DigestBuilder(db).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent)
+    return DigestBuilder(db).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent, images=images)
+
+
+def with_extras(digest: Digest, listed: int, *, images: bool, past: bool) -> Digest:
+    """The "+N more" line for a day's list, and the thumbnails dropped when the channel turned images off."""
+    cards = digest.cards if images else tuple(replace(c, thumbnail_url=None) for c in digest.cards)
+    more = max(0, listed - len(cards)) if digest.cards else 0
+    label = f"the {date.fromisoformat(digest.day).strftime('%a %d %b')} list" if past else "today's list"
+    url = HF_DAY_URL.format(day=digest.day) if more else ""
+    return replace(digest, cards=cards, more=more, more_url=url, more_label=label)
 
 
 def _span(days: Sequence[str]) -> str:

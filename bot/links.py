@@ -38,6 +38,13 @@ def safe_url(value: object) -> str | None:
     return url
 
 
+def image_url(value: object) -> str | None:
+    """An image a platform will fetch and show: a safe URL, and https only (a plain-http image is mixed
+    content for Slack's and Discord's clients and leaks the reader's address in clear)."""
+    url = safe_url(value)
+    return url if url is not None and urlsplit(url).scheme.lower() == "https" else None
+
+
 def paper_path(paper_id: str) -> str:
     """A paper id as a URL path segment: ids come from files too, so quote whatever is not plain."""
     return quote(paper_id, safe="./-_")

@@ -8,6 +8,7 @@ from enum import StrEnum
 HF_PAPER_URL = "https://huggingface.co/papers/{id}"
 ARXIV_ABS_URL = "https://arxiv.org/abs/{id}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{id}"
+HF_DAY_URL = "https://huggingface.co/papers/date/{day}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Paper:
     ai_keywords: tuple[str, ...] = ()
     organization: str | None = None
     source: str = "hf"
+    thumbnail: str | None = None  # https URL of the first-page social image (Hugging Face `thumbnail`)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class PaperCard:
     matched_topics: tuple[str, ...] = ()
     score: float = 0.0
     why: str = ""  # in a digest for a channel with topics: "topic" (really matched) or "trending" (filler)
+    project_url: str | None = None
+    thumbnail_url: str | None = None  # checked https image; None when absent or the channel turned images off
+    published: str = ""  # "Feb 2025" for a paper much older than the list it is on, else empty
 
     def byline(self, max_authors: int = 3) -> str:
         names = list(self.authors[:max_authors])
@@ -86,6 +91,8 @@ class PaperCard:
 
     def stats(self) -> str:
         parts = [f"▲ {self.upvotes}"]
+        if self.published:
+            parts.insert(0, f"🗓 {self.published}")
         if self.comments:
             parts.append(f"💬 {self.comments}")
         if self.stars is not None:
@@ -101,6 +108,14 @@ class Digest:
     footer: str = ""
     note: str = ""  # e.g. "nothing matched your topics today, showing the top trending"
     first: int = 1  # the number of the first card (a second page of results starts at 6)
+    more: int = 0  # papers on the day's list this digest does not show
+    more_url: str = ""  # the day's full list on Hugging Face
+    more_label: str = "today's list"
+
+    @property
+    def more_text(self) -> str:
+        """The last line, "+30 more on today's list"; empty when nothing is left out."""
+        return f"+{self.more} more on {self.more_label}" if self.more > 0 else ""
 
     def fallback_text(self) -> str:
         """Numbered plain text: the notification preview and the version for clients without rich layout."""
@@ -112,6 +127,8 @@ class Digest:
             if card.matched_topics:
                 line += f" [{', '.join(card.matched_topics)}]"
             lines.append(line)
+        if self.more_text:
+            lines.append(f"{self.more_text} ({self.more_url})" if self.more_url else self.more_text)
         if self.footer:
             lines.append(self.footer)
         return "\n".join(lines)

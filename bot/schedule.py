@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 WEEKDAYS = frozenset(range(5))
 DAILY = frozenset(range(7))
 DAY_SETS = {"weekdays": WEEKDAYS, "daily": DAILY, "everyday": DAILY, "weekends": frozenset({5, 6})}
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
@@ -32,10 +33,39 @@ def parse_zone(text: str) -> zoneinfo.ZoneInfo:
         ) from None
 
 
+FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekday(text: str) -> int:
+    """Mon..Sun (any case; three letters or more of the English name) -> 0..6."""
+    word = text.strip().lower()
+    for number, name in enumerate(FULL_NAMES):
+        if len(word) >= 3 and name.startswith(word):
+            return number
+    raise ValueError(f"{text[:20]!r} is not a day of the week; use Mon, Tue, ... Sun")
+
+
+def looks_like_time(text: str) -> bool:
+    return bool(re.match(r"^\d{1,2}[:.h]\d", text.strip()))
+
+
+def is_weekday(text: str) -> bool:
+    try:
+        parse_weekday(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_days(text: str) -> frozenset[int]:
+    """A day set (weekdays, daily, weekends) or one day of the week (the weekly roll-up's)."""
     try:
         return DAY_SETS[text.strip().lower()]
     except KeyError:
+        pass
+    try:
+        return frozenset({parse_weekday(text)})
+    except ValueError:
         raise ValueError(f"{text[:40]!r} is not a day set; use weekdays or daily") from None
 
 
@@ -43,6 +73,8 @@ def days_name(days: frozenset[int]) -> str:
     for name, value in DAY_SETS.items():
         if value == days:
             return name
+    if len(days) == 1:
+        return DAY_NAMES[min(days)]
     return ",".join(str(d) for d in sorted(days))
 
 

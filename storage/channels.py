@@ -21,6 +21,14 @@ class ChannelSettings:
     paused: bool
     pause_reason: str | None
     created_at: str = ""
+    images: bool = True  # cards show the paper's thumbnail
+    cadence: str = "daily"  # or "weekly": one roll-up per ISO week on its `days` day
+    cadence_since: str = ""  # when the cadence last changed: nothing before it is "missed"
+    weekly_all: bool = False  # the roll-up may repeat what the channel got that week
+
+    @property
+    def weekly(self) -> bool:
+        return self.cadence == "weekly"
 
     @property
     def created(self) -> datetime | None:
@@ -28,7 +36,22 @@ class ChannelSettings:
 
 
 def _settings(row: tuple[object, ...]) -> ChannelSettings:
-    platform, channel, workspace, post_time, tz, days, size, paused, reason, created = row
+    (
+        platform,
+        channel,
+        workspace,
+        post_time,
+        tz,
+        days,
+        size,
+        paused,
+        reason,
+        created,
+        images,
+        cadence,
+        since,
+        weekly_all,
+    ) = row
     return ChannelSettings(
         ref=ChannelRef(str(platform), str(channel), str(workspace or "")),
         post_time=str(post_time),
@@ -38,11 +61,16 @@ def _settings(row: tuple[object, ...]) -> ChannelSettings:
         paused=bool(paused),
         pause_reason=str(reason) if reason else None,
         created_at=str(created),
+        images=bool(images),
+        cadence=str(cadence),
+        cadence_since=str(since or ""),
+        weekly_all=bool(weekly_all),
     )
 
 
 _SELECT = (
-    "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason, created_at "
+    "SELECT platform, channel, workspace, post_time, timezone, days, size, paused, pause_reason, created_at, images, "
+    "cadence, cadence_since, weekly_all "
     "FROM channels"
 )
 
@@ -79,7 +107,21 @@ def ensure_channel(
     return found
 
 
-_EDITABLE = frozenset({"post_time", "timezone", "days", "size", "paused", "pause_reason", "workspace"})
+_EDITABLE = frozenset(
+    {
+        "post_time",
+        "timezone",
+        "days",
+        "size",
+        "paused",
+        "pause_reason",
+        "workspace",
+        "images",
+        "cadence",
+        "cadence_since",
+        "weekly_all",
+    }
+)
 
 
 def update_channel(db: sqlite_utils.Database, ref: ChannelRef, **changes: object) -> None:

@@ -166,7 +166,22 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN owner TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # Cards: the paper's social image; a channel may turn images off (`/papers images off`).
+    db.execute("ALTER TABLE papers ADD COLUMN thumbnail TEXT")
+    db.execute("ALTER TABLE channels ADD COLUMN images INTEGER NOT NULL DEFAULT 1")
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    # The weekly roll-up: a channel's cadence, since when it has had it (posts owed under the other
+    # cadence are not "missed"),
+    # and whether it repeats papers the channel already got that week (`/papers weekly all`).
+    db.execute("ALTER TABLE channels ADD COLUMN cadence TEXT NOT NULL DEFAULT 'daily'")
+    db.execute("ALTER TABLE channels ADD COLUMN cadence_since TEXT")
+    db.execute("ALTER TABLE channels ADD COLUMN weekly_all INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -191,3 +191,13 @@ def count_sent(db: sqlite_utils.Database, ref: ChannelRef, day: str) -> int:
         [ref.key, day, Status.SENT],
     ).fetchone()
     return int(row[0])
+
+
+def sent_paper_ids_between(db: sqlite_utils.Database, ref: ChannelRef, first: str, last: str) -> set[str]:
+    """Papers the channel got in a daily or catch-up digest dated `first`..`last` (YYYY-MM-DD)."""
+    rows = db.execute(
+        "SELECT paper_id FROM sent_papers WHERE channel_key = ? "
+        "AND (day BETWEEN ? AND ? OR day BETWEEN ? AND ?)",
+        [ref.key, first, last, f"catchup:{first}", f"catchup:{last}"],
+    ).fetchall()
+    return {r[0] for r in rows}

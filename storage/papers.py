@@ -30,6 +30,7 @@ _TEXT = (
     "keywords_text",
     "organization",
     "source",
+    "thumbnail",
 )
 _COLUMNS = ("id", *_TEXT, *_COUNTERS)
 # A field a source does not know (None) never erases what another source stored.
@@ -67,6 +68,7 @@ def _row(paper: Paper, stamp: str) -> tuple[object, ...]:
         "upvotes": paper.upvotes,
         "comments": paper.comments,
         "stars": paper.stars,
+        "thumbnail": paper.thumbnail,
     }
     return (*(values[c] for c in _COLUMNS), stamp)
 
@@ -200,6 +202,7 @@ def _paper(row: dict[str, Any]) -> Paper:
         ai_keywords=tuple(json.loads(row["ai_keywords"] or "[]")),
         organization=row["organization"],
         source=row["source"],
+        thumbnail=row.get("thumbnail"),
     )
 
 
@@ -232,14 +235,16 @@ class DailyEntry:
     pk: int
     paper_id: str
     rank: int
-    upvotes: int
+    upvotes: int  # the freshest count known (this list's or a later one's)
     comments: int
+    day_upvotes: int = 0  # as of the last fetch of this day's list
+    day_comments: int = 0
 
 
 def daily_list(db: sqlite_utils.Database, day: str) -> list[DailyEntry]:
     rows = db.execute(
         "SELECT p.pk, d.paper_id, d.rank, max(d.upvotes, coalesce(p.upvotes, 0)), "
-        "max(d.comments, coalesce(p.comments, 0)) "
+        "max(d.comments, coalesce(p.comments, 0)), d.upvotes, d.comments "
         "FROM daily d JOIN papers p ON p.id = d.paper_id WHERE d.day = ? ORDER BY d.rank",
         [day],
     ).fetchall()

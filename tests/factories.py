@@ -6,6 +6,11 @@ import random
 from typing import Any
 
 
+def thumbnail_url(paper_id: str) -> str:
+    """Where Hugging Face keeps a paper's first-page social image (the real shape)."""
+    return f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{paper_id}.png"
+
+
 def hf_item(
     paper_id: str,
     title: str,
@@ -51,7 +56,12 @@ def hf_item(
         paper["organization"] = org
         item["organization"] = org
     item.update(
-        {"summary": summary, "thumbnail": "t", "numComments": comments, "isAuthorParticipating": False}
+        {
+            "summary": summary,
+            "thumbnail": thumbnail_url(paper_id),
+            "numComments": comments,
+            "isAuthorParticipating": False,
+        }
     )
     return item
 

@@ -22,6 +22,7 @@ from paperbot.bot.ports import PostKey
 from paperbot.storage import channels as channel_store
 from tests.conftest import bot_env, inspect, seed
 from tests.factories import hf_item
+from tests.fakes import discord_rules
 from tests.fakes.discord import BOT_TOKEN, FakeDiscord
 from tests.fakes.hf import FakeHF
 
@@ -284,3 +285,18 @@ def test_discord_shows_commands_in_its_own_syntax() -> None:
     footer = message.embeds[-1].footer.text or ""
     assert "/papers query: subscribe" in footer and "/papers subscribe" not in footer
     assert "/papers query: subscribe" in reply_message(Reply("Try /papers subscribe moe")).content
+
+
+async def test_digest_embeds_carry_thumbnails_and_the_rest_of_the_list(
+    discord_fake: FakeDiscord, running: Bot
+) -> None:
+    await discord_fake.answered(await discord_fake.slash("size 2", manage=True))
+    await running.tick(AFTER_POST_TIME)
+    assert discord_fake.rejected == []
+    (message,) = discord_fake.channels[CHANNEL]
+    embeds = message["embeds"]
+    assert len(embeds) == 2
+    assert all(e["thumbnail"]["url"].startswith("https://cdn-thumbnails.huggingface.co/") for e in embeds)
+    label, url = discord_rules.live_links(embeds[-1]["description"])[-1]
+    assert url == "https://huggingface.co/papers/date/2026-06-10" and label.startswith("+")
+    assert label.endswith("more on today's list")

@@ -1,5 +1,5 @@
 """Restart safety as a process test: `paperbot run` against the local Slack and Discord, SIGKILLed at random
-points of a 50-channel fan-out (30 Slack, 20 Discord), restarted, and every channel counted: no
+points of a 50-channel fan-out (30 Slack, 20 Discord; one in five a weekly roll-up), restarted, and every channel counted: no
 duplicates, nothing missing."""
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from paperbot.bot import weekly
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
+from paperbot.bot.schedule import DAY_NAMES
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.storage import channels as channel_store
@@ -34,6 +36,7 @@ SLACK_CHANNELS = 30
 DISCORD_CHANNELS = 20
 CHANNELS = SLACK_CHANNELS + DISCORD_CHANNELS
 TRIALS = 20
+WEEKLY_EVERY = 5  # every fifth channel gets the weekly roll-up instead of the daily digest
 
 
 @pytest.fixture
@@ -49,7 +52,8 @@ def discord_id(n: int) -> str:
 
 
 def prepare(db_path: Path, slack: FakeSlack, discord: FakeDiscord, today: str) -> None:
-    """50 subscribed channels whose post time passed half an hour ago, and today's list."""
+    """50 subscribed channels whose post time passed half an hour ago (one in five weekly, due today),
+    and today's list."""
     now = datetime.now(UTC)
     post = now - timedelta(minutes=30)
     post_time = post.strftime("%H:%M") if post.date() == now.date() else "00:00"
@@ -63,8 +67,11 @@ def prepare(db_path: Path, slack: FakeSlack, discord: FakeDiscord, today: str) -
     for n in range(DISCORD_CHANNELS):
         discord.channels[discord_id(n)] = []
         refs.append(ChannelRef("discord", discord_id(n), GUILD_ID))
-    for ref in refs:
+    weekday = DAY_NAMES[date.fromisoformat(today).weekday()]
+    for n, ref in enumerate(refs):
         channel_store.ensure_channel(db, ref, post_time=post_time, timezone="UTC", days="daily", size=3)
+        if n % WEEKLY_EVERY == 0:  # a weekly roll-up due today: the same ledger, slot "week:YYYY-Www"
+            channel_store.update_channel(db, ref, cadence="weekly", days=weekday)
     # created today at midnight: no earlier day is owed, so today's digest is the only one
     db.execute("UPDATE channels SET created_at = ?", [f"{today}T00:00:00.000Z"])
     db.conn.commit()
@@ -130,6 +137,11 @@ async def test_sigkill_during_fan_out_never_duplicates_or_loses(
     today = datetime.now(UTC).date().isoformat()
     fake_hf.days[today] = day_items(today, 8)
     rng = random.Random(20261126)
+    week = weekly.slot(date.fromisoformat(today) - timedelta(days=date.fromisoformat(today).weekday()))
+
+    def slot(n: int) -> str:
+        return week if n % WEEKLY_EVERY == 0 else today
+
     kill_points = sorted(rng.sample(range(CHANNELS), TRIALS))
     killed_mid_fan_out = 0
     for trial, kill_after in enumerate(kill_points):
@@ -175,7 +187,12 @@ async def test_sigkill_during_fan_out_never_duplicates_or_loses(
             f"trial {trial} (killed after {kill_after}): {counts}"
         )
         keys = {c.messages[0]["metadata"]["event_payload"]["key"] for c in slack.channels.values()}
-        assert keys == {f"paperbot:slack:C{n}:{today}" for n in range(SLACK_CHANNELS)}
-        footers = {messages[0]["embeds"][-1]["footer"]["text"] for messages in discord.channels.values()}
-        assert all(f.endswith(f"digest {today}") for f in footers)
+        assert keys == {f"paperbot:slack:C{n}:{slot(n)}" for n in range(SLACK_CHANNELS)}
+        footers = {
+            cid: messages[0]["embeds"][-1]["footer"]["text"] for cid, messages in discord.channels.items()
+        }
+        assert all(
+            footers[discord_id(n)].endswith(f"digest {slot(SLACK_CHANNELS + n)}")
+            for n in range(DISCORD_CHANNELS)
+        )
     assert killed_mid_fan_out >= TRIALS // 2  # the kills really landed inside the fan-out

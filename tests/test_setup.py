@@ -119,7 +119,7 @@ def test_run_without_tokens_warns_then_runs_console_only(tmp_path: Path) -> None
         assert "warning: no chat platform configured: running console-only" in first
         assert "set SLACK_BOT_TOKEN or DISCORD_TOKEN" in first
         later = []
-        for _ in range(5):  # it goes on to start, console only
+        for _ in range(15):  # it goes on to start, console only (after one log line per migration)
             later.append(proc.stderr.readline())
             if "paperbot running" in later[-1]:
                 break

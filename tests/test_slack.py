@@ -378,3 +378,21 @@ def test_a_full_search_reply_stays_within_block_kit_limits() -> None:
     assert "<!here>" not in json.dumps(shown) + payload["text"]
     with pytest.raises(ValueError):
         render.digest_messages(reply.digest, per_message=render.MAX_CARDS + 1)  # type: ignore[arg-type]
+
+
+async def test_digest_cards_carry_thumbnails_unless_the_channel_turns_images_off(
+    slack: FakeSlack, running: Bot
+) -> None:
+    slack.add_channel("C2")
+    await command(slack, running, "subscribe moe")
+    await command(slack, running, "subscribe moe", channel="C2")
+    _, answer = await command(slack, running, "images off", channel="C2")
+    assert "no images" in answer["text"]
+    await running.tick(AFTER_POST_TIME)
+    assert slack.rejected == []
+    (with_images,) = slack.messages("C1")
+    (without,) = slack.messages("C2")
+    lead = [b for b in with_images["blocks"] if b["type"] == "image"]
+    assert len(lead) == 1 and lead[0]["image_url"].startswith("https://cdn-thumbnails.huggingface.co/")
+    assert '"image"' not in json.dumps(without["blocks"])
+    assert "more on today" not in json.dumps(without["blocks"])  # all five papers shown: nothing left out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from paperbot.bot.links import safe_url
+from paperbot.bot.links import image_url, safe_url
 from paperbot.bot.models import Digest, PaperCard, Reply, ReplyKind
 
 # Discord's limits (measured, see DESIGN.md section 4).
@@ -60,7 +60,11 @@ def _link(label: str, url: str | None) -> str:
     return f"[{label}]({checked})" if checked else label
 
 
-def card_embed(number: int, card: PaperCard, footer: str = "") -> discord.Embed:
+def card_embed(number: int, card: PaperCard, footer: str = "", last_line: str = "") -> discord.Embed:
+    """`last_line`: already-safe markdown closing the digest (the "+N more" link).
+
+    The thumbnail goes in each embed's small top-right slot: every card gets its picture, the cards stay
+    the same height, and its URL does not count toward the 6,000 characters."""
     lines = [safe(card.summary)]
     byline = card.byline()
     if byline:
@@ -68,9 +72,13 @@ def card_embed(number: int, card: PaperCard, footer: str = "") -> discord.Embed:
     links = [_link("HF", card.url), _link("arXiv", card.arxiv_url), _link("PDF", card.pdf_url)]
     if card.code_url:
         links.append(_link("code", card.code_url))
+    if card.project_url:
+        links.append(_link("project", card.project_url))
     lines.append(f"{card.stats()}   " + " · ".join(links))
     if card.matched_topics:
         lines.append("matched: " + ", ".join(safe(t) for t in card.matched_topics))
+    if last_line:
+        lines.append(f"\n{last_line}")
     embed = discord.Embed(
         title=clip(f"{number}. {safe(card.title)}", TITLE_MAX),
         url=card.url,
@@ -79,6 +87,9 @@ def card_embed(number: int, card: PaperCard, footer: str = "") -> discord.Embed:
     )
     if footer:
         embed.set_footer(text=clip(footer, FOOTER_MAX))
+    thumb = image_url(card.thumbnail_url)
+    if thumb:
+        embed.set_thumbnail(url=thumb)
     return embed
 
 
@@ -102,8 +113,10 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
     messages = [Message(content=clip(heading, CONTENT_MAX))]
     footer = " · ".join(p for p in (discord_syntax(digest.footer), marker) if p)
     last = digest.first + len(digest.cards) - 1
+    more = _link(safe(digest.more_text), digest.more_url) if digest.more_text else ""
     for number, card in enumerate(digest.cards, digest.first):
-        embed = card_embed(number, card, footer if number == last else "")
+        closing = number == last
+        embed = card_embed(number, card, footer if closing else "", more if closing else "")
         current = messages[-1]
         if len(current.embeds) >= EMBEDS_PER_MESSAGE or current.size() + len(embed) > CHARS_PER_MESSAGE:
             messages.append(Message())

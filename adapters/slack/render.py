@@ -16,11 +16,13 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
+    ImageElement,
     MarkdownTextObject,
     SectionBlock,
 )
 
-from paperbot.bot.links import safe_url
+from paperbot.bot.links import image_url, safe_url
 from paperbot.bot.models import Digest, PaperCard, Reply, ReplyKind
 
 # Slack's limits (measured, see DESIGN.md section 4).
@@ -31,8 +33,10 @@ BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 CONTEXT_TEXT_MAX = 2000
 FALLBACK_MAX = 3000
-# Each card is a section, a context and a divider; a header, a note and a footer frame the message.
-MAX_CARDS = (MAX_BLOCKS - 3) // 3
+ALT_TEXT_MAX = 2000
+# Each card is a section, a context and a divider; a header, a note, the lead paper's image and a
+# footer frame the message.
+MAX_CARDS = (MAX_BLOCKS - 4) // 3
 
 ACTION_MORE_LIKE = "paperbot_more_like"
 ACTION_NEXT = "paperbot_next"
@@ -58,7 +62,24 @@ def _link(url: str | None, label: str) -> str:
     return f"<{checked}|{escape(label)}>"
 
 
-def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> list[Block]:
+def _alt(card: PaperCard) -> str:
+    # Plain text to Slack, escaped all the same (as the header is): no field of a payload carries `<!`.
+    return clip(escape(f"First page of “{clip(card.title, 300)}”"), ALT_TEXT_MAX)
+
+
+def lead_image(card: PaperCard) -> ImageBlock | None:
+    """The lead paper's first page, full width: one picture per digest, as Hugging Face's page opens."""
+    url = image_url(card.thumbnail_url)
+    return ImageBlock(image_url=url, alt_text=_alt(card)) if url else None
+
+
+def card_blocks(
+    number: int, card: PaperCard, *, with_button: bool = True, small_image: bool = False
+) -> list[Block]:
+    """`small_image`: the thumbnail as a small icon on the card's link line (cards after the lead).
+
+    Slack gives a section one accessory; the card's is its button, so a per-card picture can only be
+    a context image (icon-sized) or an image block (full width, five of them would flood the channel)."""
     title = _link(card.url, clip(card.title, 300))
     lines = [f"*{number}. {title}*", escape(card.summary)]
     byline = card.byline()
@@ -72,10 +93,17 @@ def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> li
     links = [_link(card.url, "HF"), _link(card.arxiv_url, "arXiv"), _link(card.pdf_url, "PDF")]
     if card.code_url:
         links.append(_link(card.code_url, "code"))
+    if card.project_url:
+        links.append(_link(card.project_url, "project"))
     meta = [card.stats(), " · ".join(links)]
     if card.matched_topics:
         meta.append("matched: " + ", ".join(escape(t) for t in card.matched_topics))
-    context = ContextBlock(elements=[MarkdownTextObject(text=clip("   ".join(meta), CONTEXT_TEXT_MAX))])
+    elements: list[Any] = []
+    thumb = image_url(card.thumbnail_url) if small_image else None
+    if thumb:
+        elements.append(ImageElement(image_url=thumb, alt_text=_alt(card)))
+    elements.append(MarkdownTextObject(text=clip("   ".join(meta), CONTEXT_TEXT_MAX)))
+    context = ContextBlock(elements=elements)
     return [section, context]
 
 
@@ -99,10 +127,19 @@ def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, 
                     ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.note), 2000))])
                 )
         for offset, card in enumerate(chunk):
-            blocks.extend(card_blocks(digest.first + part * per_message + offset, card))
+            lead = part == 0 and offset == 0
+            image = lead_image(card) if lead else None
+            if image is not None:
+                blocks.append(image)
+            number = digest.first + part * per_message + offset
+            blocks.extend(card_blocks(number, card, small_image=not lead))
             blocks.append(DividerBlock())
-        if part == len(chunks) - 1 and digest.footer:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.footer), 2000))]))
+        last_lines = [escape(digest.footer)] if digest.footer else []
+        if digest.more_text:
+            last_lines.append(_link(digest.more_url, digest.more_text))
+        if part == len(chunks) - 1 and last_lines:
+            text = clip("\n".join(last_lines), CONTEXT_TEXT_MAX)
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=text)]))
         # The plain-text version is what notifications and screen readers show.
         fallback = digest.fallback_text() if part == 0 else f"{digest.title} (continued)"
         message_blocks = [b.to_dict() for b in blocks]

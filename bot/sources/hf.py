@@ -78,6 +78,8 @@ def parse_item(item: Any) -> Paper:
         "ai_keywords": raw.get("ai_keywords"),
         "organization": raw.get("organization") or item.get("organization"),
         "source": "hf",
+        # The social image sits beside `paper` in the item; older schemas put it inside.
+        "thumbnail": item.get("thumbnail") or raw.get("thumbnail"),
     }
     try:
         paper = records.validate(records.ArxivRecord, data)

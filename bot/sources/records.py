@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from paperbot.bot.links import safe_url
+from paperbot.bot.links import image_url, safe_url
 from paperbot.bot.models import Paper
 
 INT_MAX = 2**63 - 1  # SQLite's INTEGER
@@ -154,6 +154,7 @@ Text = Annotated[str, BeforeValidator(_required(TITLE_MAX, collapse=True))]
 Summary = Annotated[str, BeforeValidator(_summary)]
 Count = Annotated[int | None, BeforeValidator(count)]
 Link = Annotated[str | None, BeforeValidator(safe_url)]
+Image = Annotated[str | None, BeforeValidator(image_url)]
 Day = Annotated[str | None, BeforeValidator(day)]
 
 
@@ -176,6 +177,7 @@ class PaperRecord(BaseModel):
     ai_keywords: Annotated[tuple[str, ...], BeforeValidator(_keywords)] = ()
     organization: Annotated[str | None, BeforeValidator(_organization)] = None
     source: str = "file"
+    thumbnail: Image = None
 
     def paper(self) -> Paper:
         return Paper(**self.model_dump())

@@ -50,6 +50,12 @@ def embed_errors(embeds: list[dict[str, Any]], content: str = "") -> list[str]:
         footer = (embed.get("footer") or {}).get("text", "")
         author = (embed.get("author") or {}).get("name", "")
         fields = embed.get("fields", [])
+        for slot in ("thumbnail", "image"):
+            url = (embed.get(slot) or {}).get("url")
+            if url is not None and not (
+                isinstance(url, str) and url.startswith(("https://", "attachment://"))
+            ):
+                errors.append(f"embed {n}: {slot} url must be https or attachment://")
         if len(title) > 256:
             errors.append(f"embed {n}: title > 256")
         if len(description) > 4096:

@@ -45,6 +45,12 @@ def block_errors(blocks: Any) -> list[str]:
             elements = block.get("elements", [])
             if not 1 <= len(elements) <= 10 or any(_text_len(e) > 3000 for e in elements):
                 errors.append(f"block {n}: context elements")
+            errors.extend(e for el in elements if el.get("type") == "image" for e in _image_errors(el, n))
+        elif kind == "image":
+            errors.extend(_image_errors(block, n))
+            title = block.get("title")
+            if title is not None and (title.get("type") != "plain_text" or _text_len(title) > 2000):
+                errors.append(f"block {n}: image title must be plain_text <= 2000")
         elif kind == "actions":
             elements = block.get("elements", [])
             if not 1 <= len(elements) <= 25:
@@ -56,8 +62,22 @@ def block_errors(blocks: Any) -> list[str]:
     return errors
 
 
+def _image_errors(element: dict[str, Any], n: int) -> list[str]:
+    """An image block, image element or image accessory: a URL Slack can fetch, and alt text."""
+    out = []
+    url, alt = element.get("image_url"), element.get("alt_text")
+    # Slack takes http too; the stand-in wants https, which is all paperbot ever sends.
+    if not isinstance(url, str) or not url.startswith("https://") or len(url) > 3000:
+        out.append(f"block {n}: image_url must be an https URL <= 3000")
+    if not isinstance(alt, str) or not alt or len(alt) > 2000:
+        out.append(f"block {n}: image alt_text must be 1-2000 characters")
+    return out
+
+
 def _button_errors(element: dict[str, Any], n: int) -> list[str]:
     out = []
+    if element.get("type") == "image":
+        return _image_errors(element, n)
     if element.get("type") == "button":
         if _text_len(element.get("text")) > 75:
             out.append(f"block {n}: button text > 75")
