@@ -24,6 +24,8 @@ def card_text(number: int, card: PaperCard) -> Table:
     """One paper; built from plain strings (Text, not markup), so paper text can never inject styles."""
     body = Text()
     body.append(card.title, style=f"bold link {card.url}")
+    if card.followed:
+        body.append("\n" + card.followed, style="bold yellow")
     body.append("\n" + card.stats(), style="magenta")
     if card.matched_topics:
         body.append("   matched: " + ", ".join(card.matched_topics), style="green")

@@ -7,6 +7,7 @@ import logging
 from paperbot.bot import schedule as sched
 from paperbot.bot.context import Context, error, read_settings, register
 from paperbot.bot.digest import build_digest
+from paperbot.bot.follow_commands import listing as follow_listing
 from paperbot.bot.models import Command, Reply, ReplyKind
 from paperbot.bot.query import QueryError, parse
 from paperbot.bot.status import channel_status
@@ -70,6 +71,7 @@ def topics(ctx: Context, cmd: Command, arg: str = "") -> Reply:
         "Topics: "
         + (", ".join(f"“{t}”" for t in current) if current else "none (the digest shows top trending)")
     ]
+    lines += follow_listing(ctx, cmd)
     lines.append(
         f"Digest: {settings.size} papers at {settings.post_time} {settings.timezone}, {settings.days}"
     )

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 import sqlite_utils
 
+from paperbot.bot import alerts
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.models import ChannelRef, Digest
 from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, ChatAdapter, PostKey
@@ -29,6 +30,7 @@ from paperbot.bot.schedule import Schedule
 from paperbot.bot.status import schedule_of
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
+from paperbot.storage import follows as follow_store
 from paperbot.storage import papers as paper_store
 from paperbot.storage.worker import Lane
 
@@ -242,7 +244,10 @@ class Pass:
             await lane(deliveries.wait, ref, day, reason)
             return Outcome.WAITING
         topics = await lane(channel_store.topics, ref)
-        digest = await lane(lambda _db: self.builder.digest(ref, day, size=settings.size, topics=topics))
+        lead = await lane(alerts.leading, ref, [day])
+        digest = await lane(
+            lambda _db: self.builder.digest(ref, day, size=settings.size, topics=topics, lead=lead)
+        )
         if not digest.cards:
             await lane(deliveries.record_empty, ref, [day], digest.note)
             logger.warning("delivery empty channel=%s day=%s: %s", ref.key, day, digest.note)
@@ -260,7 +265,26 @@ class Pass:
         if missed:
             outcomes.append(await self.catch_up(adapter, settings, missed, schedule.local_day(self.at)))
         outcomes.append(await self.today(adapter, settings, schedule))
+        outcomes.append(await self.alert(adapter, settings, schedule))
         return outcomes
+
+    async def alert(
+        self, adapter: ChatAdapter, settings: channel_store.ChannelSettings, schedule: Schedule
+    ) -> Outcome:
+        """New papers by people the channel follows, in one message; after today's digest, so a paper
+        that made the digest (marked there) is not alerted again. `/papers alerts digest` holds them until
+        the channel's post time on a scheduled day."""
+        ref, lane = settings.ref, self.lane
+        options = await lane(follow_store.options, ref)
+        if options.alerts is follow_store.AlertMode.DIGEST and schedule.due_day(self.at) is None:
+            return Outcome.SKIPPED
+        items = await lane(alerts.pending, ref)
+        if not items:
+            return Outcome.SKIPPED
+        day = self.at.date().isoformat()
+        slot = alerts.slot(day, [paper.id for paper, _ in items])
+        logger.info("alert channel=%s papers=%d slot=%s", ref.key, len(items), slot)
+        return await post_once(lane, adapter, ref, slot, alerts.alert_digest(day, items))
 
 
 async def deliver_due(

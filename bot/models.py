@@ -73,6 +73,7 @@ class PaperCard:
     stars: int | None = None
     matched_topics: tuple[str, ...] = ()
     score: float = 0.0
+    followed: str = ""  # "new from Tri Dao" when the paper is by someone the channel follows
 
     def byline(self, max_authors: int = 3) -> str:
         names = list(self.authors[:max_authors])
@@ -110,6 +111,8 @@ class Digest:
             line = f"{number}. {card.title} ({card.url})"
             if card.matched_topics:
                 line += f" [{', '.join(card.matched_topics)}]"
+            if card.followed:
+                line += f" ({card.followed})"
             lines.append(line)
         if self.footer:
             lines.append(self.footer)

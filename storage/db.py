@@ -154,7 +154,33 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN owner TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _follows(db: sqlite_utils.Database) -> None:
+    # Authors and organisations a channel follows (key: the folded name matched on), and the channel's
+    # alert and follow-up options. Alerts themselves are rows of `deliveries` (day "alert:..."), so the
+    # one ledger decides what was sent.
+    db.executescript(
+        """
+        CREATE TABLE follows (
+            channel_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel_key, kind, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE follow_options (
+            channel_key TEXT PRIMARY KEY,
+            alerts TEXT NOT NULL DEFAULT 'now',
+            followups INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX papers_added ON papers(added_at);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _follows]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

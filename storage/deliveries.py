@@ -172,10 +172,21 @@ def unconfirmed(db: sqlite_utils.Database) -> list[Delivery]:
 
 
 def last_for(db: sqlite_utils.Database, ref: ChannelRef) -> Delivery | None:
+    """The channel's latest digest (alerts, slot "alert:...", are not digests)."""
     row = db.execute(
-        f"{_SELECT} WHERE channel_key = ? ORDER BY claimed_at DESC, day DESC LIMIT 1", [ref.key]
+        f"{_SELECT} WHERE channel_key = ? AND day NOT LIKE 'alert:%' "
+        "ORDER BY claimed_at DESC, day DESC LIMIT 1",
+        [ref.key],
     ).fetchone()
     return _delivery(row) if row else None
+
+
+def claimed_papers(db: sqlite_utils.Database, ref: ChannelRef) -> set[str]:
+    """Papers of the channel's claims still open (being sent, or unverifiable after a crash)."""
+    rows = db.execute(
+        "SELECT papers FROM deliveries WHERE channel_key = ? AND status = ?", [ref.key, Status.CLAIMED]
+    ).fetchall()
+    return {pid for (papers,) in rows for pid in json.loads(str(papers))}
 
 
 def sent_paper_ids(db: sqlite_utils.Database, ref: ChannelRef) -> set[str]:

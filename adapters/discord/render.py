@@ -55,6 +55,8 @@ def _link(label: str, url: str | None) -> str:
 
 def card_embed(number: int, card: PaperCard, footer: str = "") -> discord.Embed:
     lines = [safe(card.summary)]
+    if card.followed:
+        lines.insert(0, f"**{safe(clip(card.followed, 200))}**")
     byline = card.byline()
     if byline:
         lines.append(f"*{safe(clip(byline, 300))}*")

@@ -73,6 +73,8 @@ def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> li
     if card.code_url:
         links.append(_link(card.code_url, "code"))
     meta = [card.stats(), " · ".join(links)]
+    if card.followed:
+        meta.insert(0, f"*{escape(clip(card.followed, 200))}*")
     if card.matched_topics:
         meta.append("matched: " + ", ".join(escape(t) for t in card.matched_topics))
     context = ContextBlock(elements=[MarkdownTextObject(text=clip("   ".join(meta), CONTEXT_TEXT_MAX))])
