@@ -98,5 +98,9 @@ class ConsoleAdapter:
         self.posted[key.token] = key.token
         return [key.token]
 
+    async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]:
+        self.console.print(Text(f"↳ {text}"))
+        return []
+
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
         return [key.token] if key.token in self.posted else None

@@ -108,6 +108,13 @@ GRAMMAR: tuple[SubCommand, ...] = (
     ),
     SubCommand("unfollow", follow.unfollow, "stop following an author or lab", 'author:"…" | org:"…"', True),
     SubCommand("alerts", follow.alerts, "alerts for follows: at once, or at digest time", "now|digest", True),
+    SubCommand(
+        "followups",
+        follow.followups,
+        "thread replies when a posted paper gets code or crosses a milestone",
+        "on|off | upvotes N | stars N",
+        True,
+    ),
     SubCommand("topics", channel.topics, "what this channel follows, and its schedule"),
     SubCommand(
         "schedule",

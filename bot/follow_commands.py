@@ -1,4 +1,4 @@
-"""The `/papers` sub-commands for follows: follow, unfollow, alerts."""
+"""The `/papers` sub-commands for follows and follow-ups: follow, unfollow, alerts, followups."""
 
 from __future__ import annotations
 
@@ -60,11 +60,43 @@ def alerts(ctx: Context, cmd: Command, arg: str) -> Reply:
     )
 
 
+MARKS = {"upvotes": (1, 100_000), "stars": (1, 10_000_000)}
+FOLLOWUPS_USAGE = "usage: /papers followups on|off, or /papers followups upvotes N | stars N (the milestones)"
+
+
+def followups(ctx: Context, cmd: Command, arg: str) -> Reply:
+    words = arg.lower().split()
+    if words in (["on"], ["off"]):
+        register(ctx, cmd)
+        follow_store.set_options(ctx.db, cmd.ref, followups=words == ["on"])
+        if words == ["on"]:
+            return Reply(
+                "Follow-ups on posted papers (code, project page, milestones) are on.", ReplyKind.SUCCESS
+            )
+        return Reply("Follow-ups on posted papers are off.", ReplyKind.SUCCESS)
+    if len(words) != 2 or words[0] not in MARKS or not words[1].isdigit():
+        return error(FOLLOWUPS_USAGE)
+    low, high = MARKS[words[0]]
+    value = int(words[1])
+    if not low <= value <= high:
+        return error(f"the {words[0]} milestone must be from {low} to {high:,}, not {value:,}")
+    register(ctx, cmd)
+    follow_store.set_options(ctx.db, cmd.ref, **{f"{words[0]}_mark": value})  # type: ignore[arg-type]
+    return Reply(f"A follow-up when a posted paper reaches {value:,} {words[0]}.", ReplyKind.SUCCESS)
+
+
 def listing(ctx: Context, cmd: Command) -> list[str]:
     """The lines `/papers topics` adds: who the channel follows and how alerts behave."""
     current = follow_store.follows(ctx.db, cmd.ref)
-    if not current:
-        return []
     opts = follow_store.options(ctx.db, cmd.ref)
-    when = "at digest time" if opts.alerts is follow_store.AlertMode.DIGEST else "immediately"
-    return [f"Following: {', '.join(f.label for f in current)} (alerts {when})"]
+    lines = []
+    if current:
+        when = "at digest time" if opts.alerts is follow_store.AlertMode.DIGEST else "immediately"
+        lines.append(f"Following: {', '.join(f.label for f in current)} (alerts {when})")
+    if opts.followups:
+        lines.append(
+            f"Follow-ups: code, project page, ▲ {opts.upvotes_mark:,} upvotes, ★ {opts.stars_mark:,} stars"
+        )
+    else:
+        lines.append("Follow-ups: off")
+    return lines

@@ -23,6 +23,8 @@ class AlertMode(StrEnum):
 class Options:
     alerts: AlertMode = AlertMode.NOW
     followups: bool = True
+    upvotes_mark: int = 100  # a follow-up when a posted paper reaches this many upvotes
+    stars_mark: int = 1000  # ... or its repository this many GitHub stars
 
 
 def follows(db: sqlite_utils.Database, ref: ChannelRef) -> list[Follow]:
@@ -57,9 +59,10 @@ def remove_follow(db: sqlite_utils.Database, ref: ChannelRef, follow: Follow) ->
 
 def options(db: sqlite_utils.Database, ref: ChannelRef) -> Options:
     row = db.execute(
-        "SELECT alerts, followups FROM follow_options WHERE channel_key = ?", [ref.key]
+        "SELECT alerts, followups, upvotes_mark, stars_mark FROM follow_options WHERE channel_key = ?",
+        [ref.key],
     ).fetchone()
-    return Options(AlertMode(row[0]), bool(row[1])) if row else Options()
+    return Options(AlertMode(row[0]), bool(row[1]), int(row[2]), int(row[3])) if row else Options()
 
 
 def set_options(
@@ -68,15 +71,30 @@ def set_options(
     *,
     alerts: AlertMode | None = None,
     followups: bool | None = None,
+    upvotes_mark: int | None = None,
+    stars_mark: int | None = None,
 ) -> Options:
     current = options(db, ref)
-    chosen = Options(alerts or current.alerts, current.followups if followups is None else followups)
+    chosen = Options(
+        alerts or current.alerts,
+        current.followups if followups is None else followups,
+        upvotes_mark or current.upvotes_mark,
+        stars_mark or current.stars_mark,
+    )
     with db.conn:
         db.execute(
-            "INSERT INTO follow_options (channel_key, alerts, followups, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(channel_key) DO UPDATE SET alerts = excluded.alerts, followups = excluded.followups, "
-            "updated_at = excluded.updated_at",
-            [ref.key, chosen.alerts.value, int(chosen.followups), now_iso()],
+            "INSERT INTO follow_options (channel_key, alerts, followups, upvotes_mark, stars_mark, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(channel_key) DO UPDATE SET alerts = excluded.alerts, "
+            "followups = excluded.followups, upvotes_mark = excluded.upvotes_mark, "
+            "stars_mark = excluded.stars_mark, updated_at = excluded.updated_at",
+            [
+                ref.key,
+                chosen.alerts.value,
+                int(chosen.followups),
+                chosen.upvotes_mark,
+                chosen.stars_mark,
+                now_iso(),
+            ],
         )
     return chosen
 

@@ -8,25 +8,17 @@ import sqlite_utils
 
 from paperbot.bot import alerts
 from paperbot.bot.follows import parse_follow
-from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
-from paperbot.bot.sources.files import ImportBatch
-from paperbot.bot.sources.hf import parse_daily
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
 from paperbot.storage import follows as follow_store
-from tests.conftest import RecordingAdapter, deliver
+from tests.conftest import RecordingAdapter, deliver, load
 from tests.factories import day_items, hf_item
 
 DAY = "2026-06-10"
 BEFORE_POST = datetime(2026, 6, 10, 7, 0, tzinfo=UTC)  # the channels post at 09:00 UTC
 AFTER_POST = datetime(2026, 6, 10, 9, 30, tzinfo=UTC)
 LONG_AGO = "2020-01-01T00:00:00Z"
-
-
-def load(db: sqlite_utils.Database, items: list[dict[str, object]]) -> None:
-    listed = parse_daily(items)
-    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
 
 
 def channel(db: sqlite_utils.Database, name: str, *follows: str) -> ChannelRef:

@@ -4,7 +4,6 @@ arriving in a later Hugging Face fetch, across restarts and crashes between fetc
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,15 @@ import pytest
 
 from paperbot.bot import ingest
 from paperbot.bot.app import Bot
-from tests.conftest import bot_env, discord_settings, inspect, seed, slack_settings, started_bot
+from tests.conftest import (
+    DISCORD_CHANNEL,
+    bot_env,
+    discord_settings,
+    inspect,
+    seed,
+    slack_settings,
+    started_bot,
+)
 from tests.factories import hf_item
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.hf import FakeHF
@@ -21,18 +28,9 @@ from tests.fakes.slack import FakeSlack
 
 DAY = "2026-06-10"
 BEFORE_POST = datetime(2026, 6, 10, 7, 0, tzinfo=UTC)  # no digest is due: only alerts can go out
-CHANNEL = "2000000000000000001"
+CHANNEL = DISCORD_CHANNEL
 OLD = [hf_item(f"2606.0000{n}", f"Old paper {n}", "Abstract.", upvotes=n) for n in range(1, 6)]
 NEW = hf_item("2606.00100", "FlashAttention-9 <!channel>", "Faster.", authors=("Tri Dao", "Ada Lovelace"))
-
-
-@pytest.fixture
-async def discord_fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.channels[CHANNEL] = []
-    yield server
-    await server.stop()
 
 
 async def fetch(bot: Bot) -> None:

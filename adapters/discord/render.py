@@ -109,6 +109,11 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
     return messages
 
 
+def reply_content(text: str, marker: str) -> str:
+    """A thread reply: the text escaped, the marker a restarted bot recognises it by on its last line."""
+    return clip(safe(text), CONTENT_MAX - len(marker) - 4) + f"\n-# {marker}"
+
+
 def reply_message(reply: Reply) -> Message:
     """A command reply as one message (a search shows five papers, well within every limit)."""
     if reply.digest is None:
