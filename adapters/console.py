@@ -24,6 +24,8 @@ def card_text(number: int, card: PaperCard) -> Table:
     """One paper; built from plain strings (Text, not markup), so paper text can never inject styles."""
     body = Text()
     body.append(card.title, style=f"bold link {card.url}")
+    if card.followed:
+        body.append("\n" + card.followed, style="bold yellow")
     body.append("\n" + card.stats(), style="magenta")
     if card.matched_topics:
         body.append("   matched: " + ", ".join(card.matched_topics), style="green")
@@ -97,6 +99,10 @@ class ConsoleAdapter:
         self.show_digest(digest)
         self.posted[key.token] = key.token
         return [key.token]
+
+    async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]:
+        self.console.print(Text(f"↳ {text}"))
+        return []
 
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
         return [key.token] if key.token in self.posted else None

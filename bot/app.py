@@ -122,8 +122,10 @@ class Bot:
         self.jobs.sync(await self.lane(channel_store.list_channels))
 
     async def fetch(self) -> None:
-        """The periodic fetch: today's and yesterday's lists (UTC), so upvotes stay current."""
+        """The periodic fetch: today's and yesterday's lists (UTC), so upvotes stay current; then a
+        delivery pass, so alerts and follow-ups on what it brought go out now, not at the next tick."""
         await ingest.fetch_days(self.lane, self.client, ingest.recent_days(datetime.now(UTC).date(), 1))
+        await self.tick(datetime.now(UTC))
 
     async def fetch_before_post(self, day: str) -> None:
         """Refresh one day's list before posting it, unless fetched successfully within `fetch_fresh`

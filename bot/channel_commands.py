@@ -9,6 +9,7 @@ from datetime import UTC, date
 from paperbot.bot import schedule as sched
 from paperbot.bot.context import Context, error, read_settings, register
 from paperbot.bot.digest import build_digest
+from paperbot.bot.follow_commands import listing as follow_listing
 from paperbot.bot.models import Command, Reply, ReplyKind
 from paperbot.bot.query import QueryError, parse
 from paperbot.bot.status import channel_status
@@ -72,6 +73,7 @@ def topics(ctx: Context, cmd: Command, arg: str = "") -> Reply:
         "Topics: "
         + (", ".join(f"“{t}”" for t in current) if current else "none (the digest shows top trending)")
     ]
+    lines += follow_listing(ctx, cmd)
     if settings.weekly:
         repeats = "repeats allowed" if settings.weekly_all else "new papers only"
         lines.append(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from paperbot.bot import channel_commands as channel
+from paperbot.bot import follow_commands as follow
 from paperbot.bot.cards import to_card
 from paperbot.bot.context import Context, error
 from paperbot.bot.models import Command, Digest, Reply, ReplyKind
@@ -97,6 +98,23 @@ GRAMMAR: tuple[SubCommand, ...] = (
         True,
     ),
     SubCommand("unsubscribe", channel.unsubscribe, "stop following <topic>", "<topic>", True),
+    SubCommand(
+        "follow",
+        follow.follow,
+        "announce new papers by an author or lab here",
+        'author:"Full Name" | org:"Lab"',
+        True,
+        True,
+    ),
+    SubCommand("unfollow", follow.unfollow, "stop following an author or lab", 'author:"…" | org:"…"', True),
+    SubCommand("alerts", follow.alerts, "alerts for follows: at once, or at digest time", "now|digest", True),
+    SubCommand(
+        "followups",
+        follow.followups,
+        "thread replies when a posted paper gets code or crosses a milestone",
+        "on|off | upvotes N | stars N",
+        True,
+    ),
     SubCommand("topics", channel.topics, "what this channel follows, and its schedule"),
     SubCommand(
         "schedule",

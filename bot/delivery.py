@@ -22,7 +22,7 @@ from enum import StrEnum
 
 import sqlite_utils
 
-from paperbot.bot import weekly
+from paperbot.bot import alerts, followups, weekly
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.models import ChannelRef, Digest
 from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, ChatAdapter, PostKey
@@ -30,6 +30,8 @@ from paperbot.bot.schedule import Schedule
 from paperbot.bot.status import schedule_of
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
+from paperbot.storage import follows as follow_store
+from paperbot.storage import followups as followup_store
 from paperbot.storage import papers as paper_store
 from paperbot.storage.worker import Lane
 
@@ -102,7 +104,7 @@ async def resolve_unconfirmed(lane: Lane, adapters: Mapping[str, ChatAdapter]) -
         if adapter is None or found_settings is None:
             continue
         ref = found_settings.ref
-        key = PostKey(ref, row.day)
+        key = PostKey(ref, row.day, row.thread)
         found = await _safe_find(adapter, ref, key)
         if found:
             await lane(deliveries.confirm, ref, row.day, found)
@@ -143,29 +145,51 @@ async def post_once(
     if not await lane(deliveries.claim, ref, day, papers, covers or []):
         return Outcome.SKIPPED  # the slot is taken: sent already
     key = PostKey(ref, day)
+    outcome = await _send(lane, adapter, key, lambda: adapter.post(ref, digest, key))
+    if outcome is Outcome.SENT:
+        logger.info("delivery sent channel=%s day=%s papers=%d", ref.key, day, len(digest.cards))
+    return outcome
+
+
+async def reply_once(lane: Lane, adapter: ChatAdapter, ref: ChannelRef, item: followups.FollowUp) -> Outcome:
+    """Claim, reply in the thread, confirm: the same ledger steps as `post_once`."""
+    if not await lane(deliveries.claim, ref, item.slot, [], (), item.thread):
+        return Outcome.SKIPPED  # today's follow-up for this paper went out already: tomorrow's turn
+    # Which events this slot carries, written before sending: once the ledger has the slot as sent (or
+    # still claimed), they are done.
+    await lane(followup_store.record_events, ref, item.paper_id, item.slot, item.events)
+    key = PostKey(ref, item.slot, item.thread)
+    outcome = await _send(lane, adapter, key, lambda: adapter.reply(ref, item.thread, item.text, key))
+    if outcome is Outcome.SENT:
+        logger.info("follow-up sent channel=%s slot=%s events=%s", ref.key, item.slot, ",".join(item.events))
+    return outcome
+
+
+async def _send(
+    lane: Lane, adapter: ChatAdapter, key: PostKey, send: Callable[[], Awaitable[list[str]]]
+) -> Outcome:
+    """Send what `key` stands for (claimed already) and settle its ledger row."""
+    ref, slot = key.ref, key.slot
     try:
-        ids = await adapter.post(ref, digest, key)
+        ids = await send()
     except ChannelUnavailable as exc:
-        await lane(deliveries.fail, ref, day, str(exc))
+        await lane(deliveries.fail, ref, slot, str(exc))
         await lane(channel_store.pause, ref, str(exc))
-        logger.error("delivery paused channel=%s day=%s: %s", ref.key, day, exc)
+        logger.error("delivery paused channel=%s day=%s: %s", ref.key, slot, exc)
         return Outcome.PAUSED
     except AdapterFatal:
-        await lane(deliveries.fail, ref, day, "adapter stopped")
+        await lane(deliveries.fail, ref, slot, "adapter stopped")
         raise
     except Exception as exc:
         # The send may or may not have happened; release the claim only when the platform says it did not.
-        logger.error("delivery failed channel=%s day=%s: %s: %s", ref.key, day, type(exc).__name__, exc)
+        logger.error("delivery failed channel=%s day=%s: %s: %s", ref.key, slot, type(exc).__name__, exc)
         found = await _safe_find(adapter, ref, key)
         if found:
-            await lane(deliveries.confirm, ref, day, found)
+            await lane(deliveries.confirm, ref, slot, found)
             return Outcome.SENT
-        await lane(deliveries.fail, ref, day, f"{type(exc).__name__}: {exc}"[:300])
+        await lane(deliveries.fail, ref, slot, f"{type(exc).__name__}: {exc}"[:300])
         return Outcome.FAILED
-    await lane(deliveries.confirm, ref, day, ids)
-    logger.info(
-        "delivery sent channel=%s day=%s papers=%d messages=%d", ref.key, day, len(digest.cards), len(ids)
-    )
+    await lane(deliveries.confirm, ref, slot, ids)
     return Outcome.SENT
 
 
@@ -250,9 +274,10 @@ class Pass:
             await lane(deliveries.wait, ref, day, reason)
             return Outcome.WAITING
         topics = await lane(channel_store.topics, ref)
+        lead = await lane(alerts.leading, ref, [day])
         digest = await lane(
             lambda _db: self.builder.digest(
-                ref, day, size=settings.size, topics=topics, images=settings.images
+                ref, day, size=settings.size, topics=topics, images=settings.images, lead=lead
             )
         )
         if not digest.cards:
@@ -305,7 +330,39 @@ class Pass:
         if missed:
             outcomes.append(await self.catch_up(adapter, settings, missed, schedule.local_day(self.at)))
         outcomes.append(await self.today(adapter, settings, schedule))
+        outcomes.append(await self.alert(adapter, settings, schedule))
+        outcomes.extend(await self.follow_up(adapter, settings))
         return outcomes
+
+    async def follow_up(self, adapter: ChatAdapter, settings: channel_store.ChannelSettings) -> list[Outcome]:
+        """Replies in the threads of posted papers that got code, a page, or crossed a milestone."""
+        ref, lane = settings.ref, self.lane
+        options = await lane(follow_store.options, ref)
+        if not options.followups:
+            return []
+        owed = await lane(followups.due, ref, self.at, options.upvotes_mark, options.stars_mark)
+        outcomes = []
+        for item in owed:
+            outcomes.append(await reply_once(lane, adapter, ref, item))
+        return outcomes
+
+    async def alert(
+        self, adapter: ChatAdapter, settings: channel_store.ChannelSettings, schedule: Schedule
+    ) -> Outcome:
+        """New papers by people the channel follows, in one message; after today's digest, so a paper
+        that made the digest (marked there) is not alerted again. `/papers alerts digest` holds them until
+        the channel's post time on a scheduled day."""
+        ref, lane = settings.ref, self.lane
+        options = await lane(follow_store.options, ref)
+        if options.alerts is follow_store.AlertMode.DIGEST and schedule.due_day(self.at) is None:
+            return Outcome.SKIPPED
+        items = await lane(alerts.pending, ref)
+        if not items:
+            return Outcome.SKIPPED
+        day = self.at.date().isoformat()
+        slot = alerts.slot(day, [paper.id for paper, _ in items])
+        logger.info("alert channel=%s papers=%d slot=%s", ref.key, len(items), slot)
+        return await post_once(lane, adapter, ref, slot, alerts.alert_digest(day, items))
 
 
 async def deliver_due(

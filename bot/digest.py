@@ -7,7 +7,7 @@ fan-out to thousands of channels ranks each shared topic once, not once per chan
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -114,13 +114,15 @@ class DigestBuilder:
         topics: Sequence[str] = (),
         skip_sent: bool = True,
         images: bool = True,
+        lead: Mapping[str, str] | None = None,
     ) -> Digest:
-        """The digest `ref` should get for `day`. Never raises for an empty day: the note says so."""
+        """The digest `ref` should get for `day`. Never raises for an empty day: the note says so.
+        `lead`: papers by people the channel follows (id -> "new from ..."), put first and marked."""
         pool = self._pool((day,))
         if not pool.entries:
             return Digest(digest_title(day), day, (), FOOTER, note=f"No Hugging Face list for {day} yet.")
         digest = self._select(
-            ref, digest_title(day), day, pool, size=size, topics=topics, skip_sent=skip_sent
+            ref, digest_title(day), day, pool, size=size, topics=topics, skip_sent=skip_sent, lead=lead
         )
         return with_extras(digest, len(pool.entries), images=images, past=pool.past)
 
@@ -165,6 +167,7 @@ class DigestBuilder:
         topics: Sequence[str],
         skip_sent: bool,
         seen_ids: set[str] | None = None,
+        lead: Mapping[str, str] | None = None,
     ) -> Digest:
         if seen_ids is None:
             seen_ids = deliveries.sent_paper_ids(self.db, ref) if skip_sent else set()
@@ -172,16 +175,19 @@ class DigestBuilder:
         if len(seen) == len(pool.entries):
             return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
         orders = [self._topic(pool, topic) for topic in topics]
-        chosen = ranking.digest_pick(orders, pool.by_trend, seen, size)
+        marks = {pool.pk_of[i]: m for i, m in (lead or {}).items() if i in pool.pk_of}
+        first = [pk for pk in pool.by_trend if pk in marks and pk not in seen][:size]
+        chosen = first + ranking.digest_pick(orders, pool.by_trend, seen | set(first), size - len(first))
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
             if card is not None:
                 found = tuple(t for t in topics if pk in pool.matched[t])
                 if found:
-                    cards.append(replace(card, matched_topics=found, why=WHY_TOPIC))
-                else:  # a channel with topics is told which cards are only here for trending
-                    cards.append(replace(card, why=WHY_TRENDING) if topics else card)
+                    card = replace(card, matched_topics=found, why=WHY_TOPIC)
+                elif topics:  # a channel with topics is told which cards are only here for trending
+                    card = replace(card, why=WHY_TRENDING)
+                cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)

@@ -79,6 +79,7 @@ class PaperCard:
     project_url: str | None = None
     thumbnail_url: str | None = None  # checked https image; None when absent or the channel turned images off
     published: str = ""  # "Feb 2025" for a paper much older than the list it is on, else empty
+    followed: str = ""  # "new from Tri Dao" when the paper is by someone the channel follows
 
     def byline(self, max_authors: int = 3) -> str:
         names = list(self.authors[:max_authors])
@@ -126,6 +127,8 @@ class Digest:
             line = f"{number}. {card.title} ({card.url})"
             if card.matched_topics:
                 line += f" [{', '.join(card.matched_topics)}]"
+            if card.followed:
+                line += f" ({card.followed})"
             lines.append(line)
         if self.more_text:
             lines.append(f"{self.more_text} ({self.more_url})" if self.more_url else self.more_text)

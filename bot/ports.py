@@ -8,8 +8,12 @@ An adapter MUST:
 - implement `post(ref, digest, key)`: send the digest, return the platform ids of the messages sent, and
   attach `key.token` to them where the platform allows (Slack metadata, Discord nonce) or `key.marker`
   to visible text where it does not;
+- implement `reply(ref, thread, text, key)`: send `text` (plain, escaped like any paper text) as a reply
+  in the thread of message `thread` (Slack thread_ts, a Discord reply), attach `key` as `post` does,
+  never ping anyone, and return the ids sent;
 - implement `find_posted(ref, key)`: the ids of the messages carrying `key` ([] when certainly absent),
-  or None when it cannot tell; the core resends only on [];
+  or None when it cannot tell; the core resends only on []. A key with a `thread` is looked for among
+  that thread's replies;
 - raise `ChannelUnavailable` when the channel is gone or forbids posting (the core pauses that channel),
   `AdapterFatal` when the adapter itself cannot go on (bad token); anything else is a failed send.
 An adapter SHOULD:
@@ -53,7 +57,8 @@ class PostKey:
     """
 
     ref: ChannelRef
-    slot: str  # "2026-06-10", or "catchup:2026-06-10"
+    slot: str  # "2026-06-10", "catchup:2026-06-10", "alert:...", "followup:..."
+    thread: str | None = None  # a reply: the platform id of the message it answers
 
     @property
     def token(self) -> str:
@@ -87,5 +92,7 @@ class ChatAdapter(Protocol):
         ...
 
     async def post(self, ref: ChannelRef, digest: Digest, key: PostKey) -> list[str]: ...
+
+    async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]: ...
 
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None: ...

@@ -20,6 +20,7 @@ from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import STOPWORDS, tokens
 from paperbot.bot.search import search
 from paperbot.storage import channels as channel_store
+from paperbot.storage import follows as follow_store
 from paperbot.storage import meta
 from paperbot.storage import papers as paper_store
 from paperbot.storage.db import DatabaseError, explain
@@ -73,9 +74,15 @@ class Service:
         return await self._run(lambda ctx: more_like(ctx, arxiv_id))
 
     async def suggestions(self, ref: ChannelRef) -> list[str]:
-        """Autocomplete: every sub-command, then unsubscribing from and searching for each topic."""
+        """Autocomplete: every sub-command, unsubscribing from and searching for each topic, unfollowing."""
         topics = await self._reads(channel_store.topics, ref)
-        return [*(sub.hint for sub in GRAMMAR), *(f"unsubscribe {t}" for t in topics), *topics]
+        followed = await self._reads(follow_store.follows, ref)
+        return [
+            *(sub.hint for sub in GRAMMAR),
+            *(f"unsubscribe {t}" for t in topics),
+            *topics,
+            *(f"unfollow {f.label}" for f in followed),
+        ]
 
     async def get_meta(self, key: str) -> str | None:
         return await self._reads(meta.get, key)

@@ -181,7 +181,63 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE channels ADD COLUMN weekly_all INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _follows(db: sqlite_utils.Database) -> None:
+    # Authors and organisations a channel follows (key: the folded name matched on), and the channel's
+    # alert and follow-up options. Alerts themselves are rows of `deliveries` (day "alert:..."), so the
+    # one ledger decides what was sent.
+    db.executescript(
+        """
+        CREATE TABLE follows (
+            channel_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel_key, kind, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE follow_options (
+            channel_key TEXT PRIMARY KEY,
+            alerts TEXT NOT NULL DEFAULT 'now',
+            followups INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX papers_added ON papers(added_at);
+        """
+    )
+
+
+def _followups(db: sqlite_utils.Database) -> None:
+    # Follow-ups: what a channel had seen of each posted paper when it first looked (only later changes
+    # are news), which follow-up post carried which event (whether it was sent is the ledger's answer),
+    # the thread a follow-up replies in (so a crash is settled by looking in that thread), and each
+    # channel's milestones.
+    db.executescript(
+        """
+        CREATE TABLE followup_baseline (
+            channel_key TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            code INTEGER NOT NULL,
+            page INTEGER NOT NULL,
+            upvotes INTEGER NOT NULL,
+            stars INTEGER NOT NULL,
+            PRIMARY KEY (channel_key, paper_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE followup_events (
+            channel_key TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            PRIMARY KEY (channel_key, paper_id, event, slot)
+        ) WITHOUT ROWID;
+        ALTER TABLE deliveries ADD COLUMN thread TEXT;
+        ALTER TABLE follow_options ADD COLUMN upvotes_mark INTEGER NOT NULL DEFAULT 100;
+        ALTER TABLE follow_options ADD COLUMN stars_mark INTEGER NOT NULL DEFAULT 1000;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _follows, _followups]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -243,7 +299,8 @@ def migrate(db: sqlite_utils.Database) -> int:
         with db.conn:
             MIGRATIONS[version - 1](db)
             db.execute(f"PRAGMA user_version = {version}")
-        logger.info("database migrated to schema v%d", version)
+    if current < SCHEMA_VERSION:  # one line however many steps: start-up output stays short
+        logger.info("database migrated to schema v%d (from v%d)", SCHEMA_VERSION, current)
     return SCHEMA_VERSION
 
 

@@ -52,6 +52,7 @@ class Delivery:
     error: str | None
     attempts: int
     owner: str | None = None
+    thread: str | None = None  # a follow-up: the message it replies to
 
     @property
     def ref(self) -> ChannelRef:
@@ -60,13 +61,13 @@ class Delivery:
 
 
 _SELECT = (
-    "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, covers, error, attempts, owner "
-    "FROM deliveries"
+    "SELECT channel_key, day, status, claimed_at, sent_at, message_ids, papers, covers, error, attempts, owner, "
+    "thread FROM deliveries"
 )
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:
-    key, day, status, claimed, sent, ids, papers, covers, error, attempts, owner = row
+    key, day, status, claimed, sent, ids, papers, covers, error, attempts, owner, thread = row
     return Delivery(
         str(key),
         str(day),
@@ -79,6 +80,7 @@ def _delivery(row: tuple[object, ...]) -> Delivery:
         str(error) if error else None,
         int(attempts),  # type: ignore[call-overload]
         str(owner) if owner else None,
+        str(thread) if thread else None,
     )
 
 
@@ -96,15 +98,21 @@ def for_days(db: sqlite_utils.Database, ref: ChannelRef, days: Sequence[str]) ->
 
 
 def claim(
-    db: sqlite_utils.Database, ref: ChannelRef, day: str, paper_ids: Sequence[str], covers: Sequence[str] = ()
+    db: sqlite_utils.Database,
+    ref: ChannelRef,
+    day: str,
+    paper_ids: Sequence[str],
+    covers: Sequence[str] = (),
+    thread: str | None = None,
 ) -> bool:
     """Take the (channel, day) slot. False when it is taken: someone sent, or is sending, it."""
     with db.conn:
         cursor = db.execute(
-            "INSERT INTO deliveries (channel_key, day, status, claimed_at, papers, covers, owner) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO deliveries (channel_key, day, status, claimed_at, papers, covers, owner, thread) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(channel_key, day) DO UPDATE SET status = excluded.status, claimed_at = excluded.claimed_at, "
             "papers = excluded.papers, covers = excluded.covers, owner = excluded.owner, error = NULL, "
+            "thread = excluded.thread, "
             f"attempts = deliveries.attempts + 1 WHERE deliveries.status IN {_RETRYABLE_SQL}",
             [
                 ref.key,
@@ -114,6 +122,7 @@ def claim(
                 json.dumps(list(paper_ids)),
                 json.dumps(list(covers)),
                 _owner(),
+                thread,
             ],
         )
     return cursor.rowcount > 0
@@ -172,10 +181,21 @@ def unconfirmed(db: sqlite_utils.Database) -> list[Delivery]:
 
 
 def last_for(db: sqlite_utils.Database, ref: ChannelRef) -> Delivery | None:
+    """The channel's latest digest (alerts and follow-ups, slots "alert:..." and "followup:...", are not)."""
     row = db.execute(
-        f"{_SELECT} WHERE channel_key = ? ORDER BY claimed_at DESC, day DESC LIMIT 1", [ref.key]
+        f"{_SELECT} WHERE channel_key = ? AND day NOT LIKE 'alert:%' AND day NOT LIKE 'followup:%' "
+        "ORDER BY claimed_at DESC, day DESC LIMIT 1",
+        [ref.key],
     ).fetchone()
     return _delivery(row) if row else None
+
+
+def claimed_papers(db: sqlite_utils.Database, ref: ChannelRef) -> set[str]:
+    """Papers of the channel's claims still open (being sent, or unverifiable after a crash)."""
+    rows = db.execute(
+        "SELECT papers FROM deliveries WHERE channel_key = ? AND status = ?", [ref.key, Status.CLAIMED]
+    ).fetchall()
+    return {pid for (papers,) in rows for pid in json.loads(str(papers))}
 
 
 def sent_paper_ids(db: sqlite_utils.Database, ref: ChannelRef) -> set[str]:

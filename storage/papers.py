@@ -212,6 +212,11 @@ def _dict_rows(db: sqlite_utils.Database, sql: str, params: Sequence[object] = (
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+# Public names for the other storage modules that read whole paper rows (storage.follows).
+paper_of = _paper
+dict_rows = _dict_rows
+
+
 def get_papers_by_pk(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, Paper]:
     if not pks:
         return {}

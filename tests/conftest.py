@@ -73,11 +73,16 @@ def bot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **settings: str) ->
     return Path(chosen["PAPERBOT_DB"])
 
 
+def load(db: sqlite_utils.Database, items: list[dict[str, Any]]) -> None:
+    """Store Daily Papers items (HF's JSON shape) as a fetch does: papers, and their day's list."""
+    listed = parse_daily(items)
+    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+
+
 def seed(db_path: Path, items: list[dict[str, Any]]) -> None:
     """Store a day's Daily Papers items (HF's JSON shape) in the database file."""
     db = open_db(db_path)
-    listed = parse_daily(items)
-    import_batch(db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+    load(db, items)
     db.close()
 
 
@@ -99,6 +104,21 @@ async def running(env: Path) -> AsyncIterator[Bot]:
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     server = FakeSlack()
     await server.start()
+    yield server
+    await server.stop()
+
+
+DISCORD_CHANNEL = "2000000000000000001"
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[Any]:
+    """The local Discord with one text channel, DISCORD_CHANNEL (a tests.fakes.discord.FakeDiscord)."""
+    from tests.fakes.discord import FakeDiscord
+
+    server = FakeDiscord()
+    await server.start()
+    server.channels[DISCORD_CHANNEL] = []
     yield server
     await server.stop()
 
@@ -125,6 +145,7 @@ class RecordingAdapter:
 
     def __init__(self) -> None:
         self.posts: list[tuple[ChannelRef, Digest, str]] = []
+        self.replies: list[tuple[ChannelRef, str, str, str]] = []  # (channel, thread, text, token)
         self.failures: dict[str, Exception] = {}
 
     async def start(self) -> None:
@@ -142,7 +163,17 @@ class RecordingAdapter:
         self.posts.append((ref, digest, key.token))
         return [f"m{len(self.posts)}"]
 
+    async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]:
+        if ref.channel in self.failures:
+            raise self.failures[ref.channel]
+        self.replies.append((ref, thread, text, key.token))
+        return [f"r{len(self.replies)}"]
+
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
+        if key.thread:
+            return [
+                f"r{i + 1}" for i, r in enumerate(self.replies) if r[1] == key.thread and r[3] == key.token
+            ]
         return [f"m{i + 1}" for i, (_, _, k) in enumerate(self.posts) if k == key.token]
 
 

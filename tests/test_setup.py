@@ -137,6 +137,7 @@ METHOD_SCOPES = {
     "apps.connections.open": set(),  # app-level token (connections:write), not a bot scope
     "chat.postMessage": {"chat:write"},
     "conversations.history": {"channels:history", "groups:history"},
+    "conversations.replies": {"channels:history", "groups:history"},
     "conversations.info": {"channels:read", "groups:read"},
     "users.info": {"users:read"},
 }

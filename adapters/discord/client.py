@@ -307,6 +307,24 @@ class DiscordAdapter:
             ids.append(str(sent.id))
         return ids
 
+    async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]:
+        assert self.client is not None, "start() first"
+        channel = self.client.get_partial_messageable(int(ref.channel))
+        content = render.reply_content(text, key.marker)
+        reference = discord.MessageReference(
+            message_id=int(thread), channel_id=int(ref.channel), fail_if_not_exists=True
+        )
+        try:
+            sent = await channel.send(
+                content=content,
+                reference=reference,
+                nonce=key.nonce(0),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException as exc:
+            raise _translate(exc) from exc
+        return [str(sent.id)]
+
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
         assert self.client is not None, "start() first"
         marker = key.marker

@@ -66,6 +66,8 @@ def card_embed(number: int, card: PaperCard, footer: str = "", last_line: str = 
     The thumbnail goes in each embed's small top-right slot: every card gets its picture, the cards stay
     the same height, and its URL does not count toward the 6,000 characters."""
     lines = [safe(card.summary)]
+    if card.followed:
+        lines.insert(0, f"**{safe(clip(card.followed, 200))}**")
     byline = card.byline()
     if byline:
         lines.append(f"*{safe(clip(byline, 300))}*")
@@ -125,6 +127,11 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
     if not digest.cards and marker:
         messages[0].content = clip(f"{messages[0].content}\n-# {marker}", CONTENT_MAX)
     return messages
+
+
+def reply_content(text: str, marker: str) -> str:
+    """A thread reply: the text escaped, the marker a restarted bot recognises it by on its last line."""
+    return clip(safe(text), CONTENT_MAX - len(marker) - 4) + f"\n-# {marker}"
 
 
 def reply_message(reply: Reply) -> Message:

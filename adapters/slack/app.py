@@ -331,16 +331,44 @@ class SlackAdapter:
             ids.append(str(response.get("ts")))
         return ids
 
+    async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]:
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": key.token, "part": 1, "parts": 1}}
+        try:
+            response = await self.client.chat_postMessage(
+                token=await self._token_for(ref),
+                channel=ref.channel,
+                thread_ts=thread,
+                text=render.escape(text),
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=metadata,
+            )
+        except SlackApiError as exc:
+            raise _translate(exc) from exc
+        return [str(response.get("ts"))]
+
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None:
         try:
-            response = await self.client.conversations_history(
-                token=await self._token_for(ref), channel=ref.channel, limit=200, include_all_metadata=True
-            )
+            if key.thread:  # replies are not in the channel's history, only in their thread
+                response = await self.client.conversations_replies(
+                    token=await self._token_for(ref),
+                    channel=ref.channel,
+                    ts=key.thread,
+                    limit=200,
+                    include_all_metadata=True,
+                )
+            else:
+                response = await self.client.conversations_history(
+                    token=await self._token_for(ref),
+                    channel=ref.channel,
+                    limit=200,
+                    include_all_metadata=True,
+                )
         except SlackApiError as exc:
             error = _translate(exc)
             if isinstance(error, ChannelUnavailable):
                 raise error from exc
-            logger.warning("conversations.history failed channel=%s: %s", ref.key, exc.response.get("error"))
+            logger.warning("reading messages failed channel=%s: %s", ref.key, exc.response.get("error"))
             return None
         found = [
             str(m.get("ts"))

@@ -96,6 +96,8 @@ def card_blocks(
     if card.project_url:
         links.append(_link(card.project_url, "project"))
     meta = [card.stats(), " · ".join(links)]
+    if card.followed:
+        meta.insert(0, f"*{escape(clip(card.followed, 200))}*")
     if card.matched_topics:
         meta.append("matched: " + ", ".join(escape(t) for t in card.matched_topics))
     elements: list[Any] = []

@@ -200,6 +200,9 @@ class FakeDiscord:
         invalid = self._invalid(body)
         if invalid is not None:
             return invalid
+        refused = self._bad_reference(channel_id, body.get("message_reference"))
+        if refused is not None:
+            return refused
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             for existing in self.channels[channel_id]:
@@ -208,6 +211,21 @@ class FakeDiscord:
         message = self._message(channel_id, body)
         self.channels[channel_id].append(message)
         return reply(message)
+
+    def _bad_reference(self, channel_id: str, reference: Any) -> web.Response | None:
+        """A reply must name a message of this channel (Discord: 400/50035 Unknown message), unless it
+        says fail_if_not_exists: false, when it is sent as a plain message."""
+        if reference is None:
+            return None
+        mid = str(reference.get("message_id", ""))
+        same = str(reference.get("channel_id", channel_id)) == channel_id
+        if same and any(m["id"] == mid for m in self.channels[channel_id]):
+            return None
+        if reference.get("fail_if_not_exists") is False:
+            return None
+        problem = {"message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE"}]}}
+        self.rejected.append(["message_reference: unknown message"])
+        return reply({"message": "Invalid Form Body", "code": 50035, "errors": problem}, status=400)
 
     async def _channel(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]

@@ -181,7 +181,7 @@ def message_payload(
     """A message object as Discord returns it for what the bot sent in `body`."""
     return {
         "id": mid,
-        "type": 0,
+        "type": 19 if body.get("message_reference") else 0,  # 19: a reply
         "channel_id": channel_id,
         "author": author,
         "content": body.get("content") or "",
@@ -198,4 +198,5 @@ def message_payload(
         "mention_roles": [],
         "attachments": [],
         "pinned": False,
+        **({"message_reference": body["message_reference"]} if body.get("message_reference") else {}),
     }

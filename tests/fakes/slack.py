@@ -44,6 +44,8 @@ class Channel:
     member: bool = True
     name: str = "general"
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # thread replies by their parent's ts: like Slack, they are not in conversations.history
+    replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     bucket: float = 5.0
     refilled: float = field(default_factory=time.monotonic)
 
@@ -87,6 +89,10 @@ class FakeSlack:
 
     def script_error(self, method: str, error: str, times: int = 1) -> None:
         self.scripted.setdefault(method, []).extend([(200, {"ok": False, "error": error}, {})] * times)
+
+    def thread(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        """The replies in the thread of message `ts` (not the parent)."""
+        return self.channels[channel_id].replies.get(ts, [])
 
     def messages(self, channel_id: str) -> list[dict[str, Any]]:
         return self.channels[channel_id].messages
@@ -240,6 +246,11 @@ class FakeSlack:
                 self.rejected.append(("invalid_blocks", problems))
                 return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         channel = self.channels[channel_id]
+        parent = args.get("thread_ts")
+        if parent is not None and not any(m["ts"] == parent for m in channel.messages):
+            # a reply must name a top-level message of this very channel
+            self.rejected.append(("thread_not_found", [str(parent)]))
+            return web.json_response({"ok": False, "error": "thread_not_found"})
         now = time.monotonic()
         channel.bucket = min(5.0, channel.bucket + (now - channel.refilled))
         channel.refilled = now
@@ -255,10 +266,13 @@ class FakeSlack:
         self._clock += 1.0
         ts = f"{self._clock:.6f}"
         message = {"ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks", [])}
-        for key in ("metadata", "unfurl_links", "unfurl_media", "link_names", "parse"):
+        for key in ("metadata", "unfurl_links", "unfurl_media", "link_names", "parse", "thread_ts"):
             if key in args:
                 message[key] = args[key]
-        channel.messages.append(message)
+        if parent is not None:
+            channel.replies.setdefault(str(parent), []).append(message)
+        else:
+            channel.messages.append(message)
         return web.json_response({"ok": True, "channel": channel_id, "ts": ts, "message": message})
 
     async def _conversations_history(self, args: dict[str, Any]) -> web.Response:
@@ -269,6 +283,24 @@ class FakeSlack:
         limit = int(args.get("limit", 100))
         messages = []
         for message in reversed(self.channels[channel_id].messages[-limit:]):
+            shown = dict(message)
+            if not with_meta:
+                shown.pop("metadata", None)
+            messages.append(shown)
+        return web.json_response({"ok": True, "messages": messages, "has_more": False})
+
+    async def _conversations_replies(self, args: dict[str, Any]) -> web.Response:
+        channel_id = str(args.get("channel", ""))
+        if self._channel_error(channel_id, args["_team"]) == "channel_not_found":
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        channel = self.channels[channel_id]
+        ts = str(args.get("ts", ""))
+        parent = [m for m in channel.messages if m["ts"] == ts]
+        if not parent:
+            return web.json_response({"ok": False, "error": "thread_not_found"})
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = []
+        for message in [*parent, *channel.replies.get(ts, [])]:
             shown = dict(message)
             if not with_meta:
                 shown.pop("metadata", None)
