@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from paperbot.bot import app as composition
@@ -99,9 +100,7 @@ def import_cmd(
         def report(done: PreparedFile, days: dict[str, int]) -> None:
             skipped = done.batch.skipped_line(done.path.name)
             for warning in [*done.batch.warnings, *([skipped] if skipped else [])]:
-                err.print(
-                    f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=False, soft_wrap=True
-                )
+                err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
             out.print(
                 f"{done.path.name}: {len(done.batch.papers)} papers; {listed}",

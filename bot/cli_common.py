@@ -31,7 +31,10 @@ def settings() -> Settings:
 
 def context(cfg: Settings, *, writes: bool = True) -> Context:
     """The database for a command; one that only reads skips the integrity check (seconds on a big file)."""
-    return Context(open_database(cfg, check=writes), defaults_of(cfg))
+    try:
+        return Context(open_database(cfg, check=writes), defaults_of(cfg))
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
 
 
 def parse_day(text: str, option: str) -> date:

@@ -124,7 +124,7 @@ GRAMMAR: tuple[SubCommand, ...] = (
         True,
         True,
     ),
-    SubCommand("size", channel.size, "papers per digest (1-20)", "N", True),
+    SubCommand("size", channel.size, "papers per digest (1-20)", "N", True, True),
     SubCommand(
         "weekly",
         channel.weekly_repeat,
@@ -133,7 +133,7 @@ GRAMMAR: tuple[SubCommand, ...] = (
         True,
     ),
     SubCommand("images", channel.images, "show paper thumbnails on digest cards, or not", "off|on", True),
-    SubCommand("pause", channel.pause, "stop the daily digest", manage=True),
+    SubCommand("pause", channel.pause, "stop the daily digest", manage=True, registers=True),
     SubCommand("resume", channel.resume, "restart the daily digest", manage=True, registers=True),
     SubCommand("status", channel.status, "last fetch, next post, last delivery"),
     SubCommand("help", _help, "this text"),
@@ -143,7 +143,9 @@ BY_NAME = {sub.name: sub for sub in GRAMMAR}
 
 def help_text() -> str:
     """One line per sub-command, no column padding (chat fonts are proportional)."""
-    lines = ['`/papers <topic>`: search, e.g. `/papers moe` or `/papers "kv cache" -survey author:"Tri Dao"`']
+    lines = [
+        '`/papers <topic>`: search, e.g. `/papers moe` or `/papers "kv cache" -survey` or `/papers video author:"Jan Kautz"`'
+    ]
     lines += [f"`{sub.usage}`: {sub.summary}" for sub in GRAMMAR]
     lines.append("A channel gets the daily digest once someone runs subscribe or schedule in it.")
     return "\n".join(lines)

@@ -72,6 +72,10 @@ def check_settings(settings: Settings) -> Check:
 def check_database(settings: Settings) -> tuple[Check, Any]:
     """The database check, and the open database for the channel checks (None when there is none)."""
     path = settings.paperbot_db
+    if not path.parent.is_dir():
+        return Check(
+            "database", False, f"the folder {path.parent} does not exist: create it, or set PAPERBOT_DB"
+        ), None
     if not path.exists():
         return Check(
             "database", True, f"{path} not created yet (the first fetch, import or run creates it)"

@@ -31,7 +31,8 @@ class LockBusy(Exception):
 class DeliveryLock:
     def __init__(self, database: str | Path | None, role: str) -> None:
         # An in-memory database cannot be shared between processes: nothing to lock.
-        self.path = Path(f"{database}.lock") if database is not None else None
+        # The real path: the same file reached through a symlink or a bind mount must get the same lock.
+        self.path = Path(f"{Path(database).resolve()}.lock") if database is not None else None
         self.role = role
         self._fd: int | None = None
 

@@ -158,3 +158,51 @@ def test_search_survives_an_impossible_date_already_stored(env: Path, tmp_path: 
     code, out, err = cli("search", "experts", "--json")
     assert code == 0, err
     assert {r["id"] for r in json.loads(out)} == {"s0", "s1", "s2"}
+
+
+def test_absurd_json_is_a_bad_file_or_line_not_a_traceback(env: Path, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 50_000 + "]" * 50_000)
+    code, _, err = cli("import", str(deep))
+    assert code == 2 and "nested too deeply" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    huge = tmp_path / "huge.jsonl"
+    big = "9" * 5_000  # past Python's 4,300-digit limit for int()
+    huge.write_text(
+        '{"id": "h1", "title": "Huge counts", "summary": "Experts.", "upvotes": '
+        + big
+        + "}\n"
+        + "[" * 50_000
+        + "]" * 50_000
+        + "\n"
+        + json.dumps({"id": "h2", "title": "Fine", "summary": "Experts."})
+        + "\n"
+    )
+    code, out, err = cli("import", str(huge))
+    assert code == 0, err
+    assert "huge.jsonl: 2 papers" in out and "line 2: not valid JSON (nested too deeply)" in " ".join(
+        err.split()
+    )
+    code, out, _ = cli("search", "huge counts", "--json")
+    assert json.loads(out)[0]["upvotes"] == 2**63 - 1  # clamped, as the README says
+
+
+def test_control_characters_never_reach_a_terminal(env: Path, tmp_path: Path) -> None:
+    path = tmp_path / f"{DAY}.json"
+    path.write_text(json.dumps([good(1, "Clear\x1b[2J the \x1b]0;pwned\x07screen \x9b experts")]))
+    assert cli("import", str(path))[0] == 0
+    code, out, _ = cli("search", "experts")
+    assert code == 0 and "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "Clear[2J the ]0;pwnedscreen experts" in out
+
+
+async def test_fetch_of_absurd_json_is_one_line_and_recorded(
+    env: Path, fake_hf: FakeHF, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_hf.raw[DAY] = b"[" * 50_000 + b"]" * 50_000
+    monkeypatch.setenv("HF_API_URL", fake_hf.url)
+    proc = await run_cli(["fetch", "--date", DAY], env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{DAY}: Hugging Face sent something that is not JSON" in proc.stderr
+    status = await run_cli(["status"], env)
+    assert "not JSON" in status.stdout  # visible, not silent

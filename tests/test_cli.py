@@ -250,3 +250,16 @@ def test_chat_answers_a_mistyped_command_instead_of_searching_it(env: Path) -> N
     result = CliRunner().invoke(app, ["chat"], input="/paper moe\n/papers help\n")
     assert result.exit_code == 0
     assert "Unknown command /paper: type /papers help" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["status"], ["search", "moe"], ["digest", "--channel", "slack:C1", "--date", "2026-06-10"]]
+)
+def test_a_missing_database_folder_is_one_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    monkeypatch.setenv("PAPERBOT_DB", str(tmp_path / "nowhere" / "x" / "pb.db"))
+    code, _, err = cli(*command)
+    assert code == 2 and "does not exist" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = cli("doctor")
+    assert code != 0 and "does not exist" in out

@@ -163,3 +163,29 @@ async def test_a_second_run_on_the_same_database_refuses_in_one_line(
         await first.wait()
     # only the first process ever delivered: nothing twice
     assert all(n <= 1 for n in counts(fake_slack, channels).values())
+
+
+async def test_the_same_database_through_a_symlink_has_the_same_lock(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    db_path = tmp_path / "bot.db"
+    prepare(db_path, fake_slack)
+    link = tmp_path / "link.db"
+    link.symlink_to(db_path)
+    env = slack_env(db_path, fake_slack)
+    first = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "paperbot.bot", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        lock = Path(f"{db_path}.lock")
+        for _ in range(200):
+            if lock.exists() and "paperbot run" in lock.read_text():
+                break
+            await asyncio.sleep(0.05)
+        code, out = await asyncio.wait_for(
+            paperbot({**env, "PAPERBOT_DB": str(link)}, tmp_path, "deliver", "--at", AT), 30
+        )
+        assert code != 0 and "another paperbot" in out, out
+    finally:
+        first.terminate()
+        await first.wait()

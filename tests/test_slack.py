@@ -201,7 +201,7 @@ async def test_a_429_is_retried_and_nothing_is_lost(slack: FakeSlack, running: B
     assert [m for m, _ in slack.calls].count("chat.postMessage") == 2
 
 
-@pytest.mark.parametrize("sub", ["subscribe moe", "schedule 08:00", "resume"])
+@pytest.mark.parametrize("sub", ["subscribe moe", "schedule 08:00", "resume", "size 7", "pause"])
 async def test_setting_up_a_channel_the_bot_is_not_in_says_how_to_invite_it(
     slack: FakeSlack, running: Bot, sub: str
 ) -> None:

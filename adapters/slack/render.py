@@ -45,6 +45,12 @@ ACTION_SHARE = "paperbot_share"
 _KIND_ICON = {ReplyKind.INFO: "", ReplyKind.SUCCESS: "✅ ", ReplyKind.WARNING: "⚠️ ", ReplyKind.ERROR: "❌ "}
 
 
+def _markdown(text: str) -> MarkdownTextObject:
+    # verbatim: Slack must not turn plain text such as "@here" or "#general" into live mentions or links;
+    # what is a link or a mention is decided here, after every untrusted string was escaped.
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -85,7 +91,7 @@ def card_blocks(
     byline = card.byline()
     if byline:
         lines.append(f"_{escape(clip(byline, 300))}_")
-    section = SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), SECTION_TEXT_MAX)))
+    section = SectionBlock(text=_markdown(clip("\n".join(lines), SECTION_TEXT_MAX)))
     if with_button:
         section.accessory = ButtonElement(
             text="More like this", action_id=ACTION_MORE_LIKE, value=clip(card.arxiv_id, BUTTON_VALUE_MAX)
@@ -104,7 +110,7 @@ def card_blocks(
     thumb = image_url(card.thumbnail_url) if small_image else None
     if thumb:
         elements.append(ImageElement(image_url=thumb, alt_text=_alt(card)))
-    elements.append(MarkdownTextObject(text=clip("   ".join(meta), CONTEXT_TEXT_MAX)))
+    elements.append(_markdown(clip("   ".join(meta), CONTEXT_TEXT_MAX)))
     context = ContextBlock(elements=elements)
     return [section, context]
 
@@ -125,9 +131,7 @@ def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, 
         if part == 0:
             blocks.append(_header(digest.title))
             if digest.note:
-                blocks.append(
-                    ContextBlock(elements=[MarkdownTextObject(text=clip(escape(digest.note), 2000))])
-                )
+                blocks.append(ContextBlock(elements=[_markdown(clip(escape(digest.note), 2000))]))
         for offset, card in enumerate(chunk):
             lead = part == 0 and offset == 0
             image = lead_image(card) if lead else None
@@ -141,7 +145,7 @@ def digest_messages(digest: Digest, *, per_message: int = 10) -> list[dict[str, 
             last_lines.append(_link(digest.more_url, digest.more_text))
         if part == len(chunks) - 1 and last_lines:
             text = clip("\n".join(last_lines), CONTEXT_TEXT_MAX)
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=text)]))
+            blocks.append(ContextBlock(elements=[_markdown(text)]))
         # The plain-text version is what notifications and screen readers show.
         fallback = digest.fallback_text() if part == 0 else f"{digest.title} (continued)"
         message_blocks = [b.to_dict() for b in blocks]

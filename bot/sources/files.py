@@ -63,9 +63,13 @@ def _from_jsonl(text: str) -> ImportBatch:
         if not line.strip():
             continue
         try:
-            batch.papers.append(_jsonl_paper(json.loads(line)))
-        except json.JSONDecodeError as exc:
-            batch.skipped.append(f"line {number}: not valid JSON ({exc.msg})")
+            batch.papers.append(_jsonl_paper(records.loads(line)))
+        except ValueError as exc:
+            if isinstance(exc, records.RecordError):
+                batch.skipped.append(f"line {number}: {exc}")
+                continue
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            batch.skipped.append(f"line {number}: not valid JSON ({reason})")
         except records.RecordError as exc:
             batch.skipped.append(f"line {number}: {exc}")
     return batch
@@ -121,9 +125,11 @@ def load_file(path: str | Path, day: str | None = None) -> ImportBatch:
         raise FileImportError(f"{name}: the file is empty")
     if stripped.startswith("["):
         try:
-            data = json.loads(text)
+            data = records.loads(text)
         except json.JSONDecodeError as exc:
             raise FileImportError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except ValueError as exc:
+            raise FileImportError(f"{name}: not valid JSON ({exc})") from None
         if not isinstance(data, list):
             raise FileImportError(f"{name}: expected a JSON array of papers")
         return _usable(_from_array(data, name, day), name)

@@ -223,7 +223,7 @@ class HFClient:
                 f"Hugging Face is unreachable at {self.base_url}: {type(exc).__name__}"
             ) from exc
         try:
-            data = response.json()
+            data = records.loads(response.content)
         except ValueError as exc:
             raise BadResponse(f"Hugging Face sent something that is not JSON for {day}") from exc
         if not isinstance(data, list):

@@ -11,6 +11,7 @@ A rejected record raises RecordError with a one-line reason; callers skip it, co
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -48,15 +49,39 @@ def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# C0 and C1 control characters (but tab and newline) and DEL: an escape sequence in a title must not
+# reach a terminal (`\x1b[2J` clears the operator's screen) or a chat message.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: str) -> str:
+    return CONTROL.sub("", value)
+
+
 def one_line(value: str) -> str:
-    return " ".join(value.split())
+    return " ".join(printable(value).split())
+
+
+def _clamped_int(text: str) -> int:
+    # Python refuses to convert integers of over 4,300 digits; no count needs more than SQLite's range.
+    if len(text.lstrip("-")) > 19:
+        return -INT_MAX if text.startswith("-") else INT_MAX
+    return int(text)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON from a source: huge integers clamped, absurd nesting a ValueError like any other bad JSON."""
+    try:
+        return json.loads(text, parse_int=_clamped_int)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _required(limit: int, *, collapse: bool) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise ValueError(f"must be text, not {_kind(value)}")
-        text = one_line(value) if collapse else value.strip()
+        text = one_line(value) if collapse else printable(value).strip()
         if not text:
             raise ValueError("is empty")
         return _cap(text, limit)
@@ -70,7 +95,7 @@ def _summary(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         raise ValueError(f"must be text, not {_kind(value)}")
-    return _cap(value.strip(), SUMMARY_MAX)
+    return _cap(printable(value).strip(), SUMMARY_MAX)
 
 
 def _optional(limit: int) -> Callable[[Any], str | None]:

@@ -29,6 +29,9 @@ class Fault:
 @dataclass
 class FakeHF:
     days: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    raw: dict[str, bytes] = field(
+        default_factory=dict
+    )  # a day answered with these exact bytes (hostile JSON)
     requests: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     url: str = ""
@@ -66,7 +69,10 @@ class FakeHF:
         if not 1 <= limit <= 100:
             return web.json_response({"error": "limit must be between 1 and 100"}, status=400)
         items = self.days.get(request.query.get("date", ""), [])
-        body = json.dumps(items[page * limit : (page + 1) * limit]).encode()
+        body = (
+            self.raw.get(request.query.get("date", ""))
+            or json.dumps(items[page * limit : (page + 1) * limit]).encode()
+        )
         if fault is not None and fault.trickle:
             return await self._trickle(request, body, fault.trickle)
         return web.Response(body=body, content_type="application/json")
