@@ -10,6 +10,7 @@ from paperbot.bot.digest import build_digest
 from paperbot.bot.models import Command, Reply, ReplyKind
 from paperbot.bot.query import QueryError, parse
 from paperbot.bot.status import channel_status
+from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 
@@ -155,5 +156,6 @@ def today(ctx: Context, cmd: Command, arg: str = "") -> Reply:
         size=settings.size,
         topics=channel_store.topics(ctx.db, cmd.ref),
         skip_sent=False,
+        taste=TasteScorer(ctx.db),
     )
     return Reply(digest.title, digest=digest)

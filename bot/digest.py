@@ -7,7 +7,7 @@ fan-out to thousands of channels ranks each shared topic once, not once per chan
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -18,6 +18,7 @@ from paperbot.bot.cards import to_card
 from paperbot.bot.models import ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import prepare, rank
+from paperbot.bot.taste_blend import TasteView, blend_pick, why
 from paperbot.storage import deliveries
 from paperbot.storage import papers as paper_store
 
@@ -44,9 +45,14 @@ class Pool:
     cards: dict[int, PaperCard] = field(default_factory=dict)
 
 
+# A channel's taste over a pool (arXiv id -> pk) given its topics; None when it has taught nothing.
+TasteHook = Callable[[ChannelRef, Mapping[str, int], Sequence[str]], TasteView | None]
+
+
 class DigestBuilder:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, taste: TasteHook | None = None) -> None:
         self.db = db
+        self.taste = taste
         self._pools: dict[tuple[str, ...], Pool] = {}
 
     def forget(self, day: str) -> None:
@@ -138,13 +144,21 @@ class DigestBuilder:
         if len(seen) == len(pool.entries):
             return Digest(title, day, (), FOOTER, note="Every paper listed was already in an earlier digest.")
         orders = [self._topic(pool, topic) for topic in topics]
-        chosen = ranking.digest_pick(orders, pool.by_trend, seen, size)
+        view = self.taste(ref, pool.pk_of, topics) if self.taste is not None else None
+        if view is None:
+            chosen = ranking.digest_pick(orders, pool.by_trend, seen, size)
+        else:
+            best: dict[int, float] = {}
+            for score, pk in (item for topic_order in orders for item in topic_order):
+                best[pk] = max(best.get(pk, 0.0), score)
+            chosen = blend_pick(pool.by_trend, pool.trend, best, view, seen, size)
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
             if card is not None:
                 found = tuple(t for t in topics if pk in pool.matched[t])
-                cards.append(replace(card, matched_topics=found) if found else card)
+                like = view.like.get(pk) if view is not None else None
+                cards.append(replace(card, matched_topics=found, why=why(found, like)))
         note = ""
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)
@@ -163,9 +177,10 @@ def build_digest(
     size: int,
     topics: Sequence[str] = (),
     skip_sent: bool = True,
+    taste: TasteHook | None = None,
 ) -> Digest:
     """One digest, for callers that build only one (a preview, `/papers today`)."""
-    return DigestBuilder(db).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent)
+    return DigestBuilder(db, taste).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent)
 
 
 def _span(days: Sequence[str]) -> str:

@@ -73,6 +73,7 @@ class PaperCard:
     stars: int | None = None
     matched_topics: tuple[str, ...] = ()
     score: float = 0.0
+    why: str = ""  # e.g. "matches kv cache", "like “Value-Aware KV Cache Eviction” (👍 ×3)", "trending"
 
     def byline(self, max_authors: int = 3) -> str:
         names = list(self.authors[:max_authors])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 import sqlite_utils
@@ -19,6 +20,7 @@ from paperbot.bot.context import Context, Defaults
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import STOPWORDS, tokens
 from paperbot.bot.search import search
+from paperbot.bot.votes import cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import meta
 from paperbot.storage import papers as paper_store
@@ -41,11 +43,16 @@ class Service:
         self._writes = writes
         self._defaults = defaults
         self._last_search: dict[tuple[str, str], tuple[str, int]] = {}  # shared by both lanes' contexts
+        self._last_shown: dict[tuple[str, str], tuple[datetime, tuple[str, ...]]] = {}
         self.on_schedule_change = on_schedule_change
 
     def _context(self, db: sqlite_utils.Database) -> Context:
         return Context(
-            db, self._defaults, on_schedule_change=self._schedule_changed, last_search=self._last_search
+            db,
+            self._defaults,
+            on_schedule_change=self._schedule_changed,
+            last_search=self._last_search,
+            last_shown=self._last_shown,
         )
 
     def _schedule_changed(self) -> None:
@@ -70,6 +77,10 @@ class Service:
         """Autocomplete: every sub-command, then unsubscribing from and searching for each topic."""
         topics = await self._reads(channel_store.topics, ref)
         return [*(sub.hint for sub in GRAMMAR), *(f"unsubscribe {t}" for t in topics), *topics]
+
+    async def vote(self, ref: ChannelRef, paper_id: str, user: str, value: int) -> Reply:
+        """A 👍/👎 button press: the same vote again withdraws it."""
+        return await self._writes(lambda db: cast_vote(db, ref, paper_id, user, value, toggle=True))
 
     async def get_meta(self, key: str) -> str | None:
         return await self._reads(meta.get, key)

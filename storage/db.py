@@ -154,7 +154,23 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN owner TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # Channel taste: one vote per person per paper per channel.
+    db.executescript(
+        """
+        CREATE TABLE votes (
+            channel_key TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            user TEXT NOT NULL,
+            value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+            voted_at TEXT NOT NULL,
+            PRIMARY KEY (channel_key, paper_id, user)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
