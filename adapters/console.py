@@ -25,7 +25,9 @@ def card_text(number: int, card: PaperCard) -> Table:
     body = Text()
     body.append(card.title, style=f"bold link {card.url}")
     body.append("\n" + card.stats(), style="magenta")
-    if card.matched_topics:
+    if card.why:
+        body.append("   " + card.why, style="green")
+    elif card.matched_topics:
         body.append("   matched: " + ", ".join(card.matched_topics), style="green")
     byline = card.byline()
     if byline:

@@ -31,12 +31,15 @@ BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 CONTEXT_TEXT_MAX = 2000
 FALLBACK_MAX = 3000
-# Each card is a section, a context and a divider; a header, a note and a footer frame the message.
-MAX_CARDS = (MAX_BLOCKS - 3) // 3
+# Each card is a section, a context, its 👍/👎 actions and a divider; a header, a note and a footer frame
+# the message.
+MAX_CARDS = (MAX_BLOCKS - 3) // 4
 
 ACTION_MORE_LIKE = "paperbot_more_like"
 ACTION_NEXT = "paperbot_next"
 ACTION_SHARE = "paperbot_share"
+ACTION_VOTE = "paperbot_vote_"  # + "up" / "down"; the value is the paper's arXiv id
+VOTES = {"up": 1, "down": -1}
 
 _KIND_ICON = {ReplyKind.INFO: "", ReplyKind.SUCCESS: "✅ ", ReplyKind.WARNING: "⚠️ ", ReplyKind.ERROR: "❌ "}
 
@@ -73,10 +76,21 @@ def card_blocks(number: int, card: PaperCard, *, with_button: bool = True) -> li
     if card.code_url:
         links.append(_link(card.code_url, "code"))
     meta = [card.stats(), " · ".join(links)]
-    if card.matched_topics:
+    if card.why:
+        meta.append(escape(card.why))
+    elif card.matched_topics:
         meta.append("matched: " + ", ".join(escape(t) for t in card.matched_topics))
     context = ContextBlock(elements=[MarkdownTextObject(text=clip("   ".join(meta), CONTEXT_TEXT_MAX))])
-    return [section, context]
+    if not with_button:
+        return [section, context]
+    value = clip(card.arxiv_id, BUTTON_VALUE_MAX)
+    votes = ActionsBlock(
+        elements=[
+            ButtonElement(text="👍", action_id=ACTION_VOTE + "up", value=value),
+            ButtonElement(text="👎", action_id=ACTION_VOTE + "down", value=value),
+        ]
+    )
+    return [section, context, votes]
 
 
 def _header(text: str) -> HeaderBlock:
