@@ -9,11 +9,12 @@ No I/O here; `bot/taste_scorer.py` feeds these functions from storage.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 Vector = dict[str, float]
@@ -101,16 +102,18 @@ class Vote:
 
 @dataclass(frozen=True)
 class Profile:
-    """What a channel has taught: a centroid, and its liked papers with their weights and 👍 counts."""
+    """What a channel has taught: each voted (or shown) paper's signed weight in its Rocchio centroid, and
+    its liked papers with their weights and 👍 counts. Rocchio is linear, so a candidate's score is the
+    weighted sum of its similarities to those papers: no centroid needs building to rank a digest."""
 
-    centroid: Vector
+    coefficients: dict[str, float]
     liked: tuple[tuple[str, float, int], ...]  # (paper id, weight, 👍 count)
     up: int
     down: int
 
     @property
     def empty(self) -> bool:
-        return not self.centroid
+        return not self.coefficients
 
 
 @dataclass(frozen=True)
@@ -126,17 +129,10 @@ def vote_weights(votes: Sequence[Vote], cap: float = PERSON_CAP) -> list[float]:
     return [min(1.0, cap / per_person[(v.user, v.value)]) for v in votes]
 
 
-def learn(
-    votes: Sequence[Vote],
-    vectors: Mapping[str, Vector],
-    *,
-    query: Mapping[str, float] | None = None,
-    seen: Sequence[str] = (),
-    terms: int = PROFILE_TERMS,
-) -> Profile:
-    """A channel's profile from its votes (papers without a vector are skipped) and, as Rocchio's query,
-    the words of the topics it follows."""
-    usable = [v for v in votes if v.paper_id in vectors and v.value in (1, -1)]
+def learn(votes: Sequence[Vote], known: Container[str], *, seen: Sequence[str] = ()) -> Profile:
+    """A channel's profile from its votes on papers it `known`s (others are skipped) and the cards it was
+    shown that nobody voted on."""
+    usable = [v for v in votes if v.paper_id in known and v.value in (1, -1)]
     weights = vote_weights(usable)
     per_paper: dict[str, float] = defaultdict(float)
     ups: Counter[str] = Counter()
@@ -147,26 +143,35 @@ def learn(
     pos = {p: w for p, w in per_paper.items() if w > 0}
     neg = {p: -w for p, w in per_paper.items() if w < 0}
     for paper in seen:  # shown to the channel, nobody voted: a weak 👎
-        if paper in vectors and paper not in per_paper:
+        if paper in known and paper not in per_paper:
             neg[paper] = UNVOTED_WEIGHT
-    centroid: dict[str, float] = defaultdict(float)
-    for term, value in (query or {}).items():
-        centroid[term] += QUERY_SHARE * value
+    coefficients: dict[str, float] = defaultdict(float)
     for group, sign in ((pos, 1.0), (neg, -NEGATIVE_SHARE)):
         total = sum(group.values())
         if total <= 0:
             continue
         for paper, weight in group.items():
-            for term, value in vectors[paper].items():
-                centroid[term] += sign * weight / total * value
-    strongest = sorted(centroid.items(), key=lambda item: -abs(item[1]))[:terms]
+            coefficients[paper] += sign * weight / total
     liked = tuple(sorted(((p, w, ups[p]) for p, w in pos.items()), key=lambda item: (-item[1], item[0])))
     return Profile(
-        dict(strongest),
+        dict(coefficients),
         liked,
         up=sum(1 for v in usable if v.value > 0),
         down=sum(1 for v in usable if v.value < 0),
     )
+
+
+def centroid(
+    profile: Profile, vectors: Mapping[str, Vector], query: Mapping[str, float] | None = None
+) -> Vector:
+    """The profile as one vector (for showing which words it leans on), its strongest terms only."""
+    total: dict[str, float] = defaultdict(float)
+    for term, value in (query or {}).items():
+        total[term] += QUERY_SHARE * value
+    for paper, coefficient in profile.coefficients.items():
+        for term, value in vectors.get(paper, {}).items():
+            total[term] += coefficient * value
+    return dict(heapq.nlargest(PROFILE_TERMS, total.items(), key=lambda item: abs(item[1])))
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,7 @@ def index(vectors: Mapping[str, Vector]) -> Index:
     return Index(tuple(vectors), dict(postings))
 
 
-def _similarities(vector: Mapping[str, float], candidates: Index) -> dict[str, float]:
+def similarities(vector: Mapping[str, float], candidates: Index) -> dict[str, float]:
     sims: dict[str, float] = defaultdict(float)
     postings = candidates.postings
     for term, weight in vector.items():
@@ -194,26 +199,34 @@ def _similarities(vector: Mapping[str, float], candidates: Index) -> dict[str, f
     return sims
 
 
+Similarities = Callable[[str], Mapping[str, float]]  # paper -> {candidate: cosine}, nonzero only
+
+
 def score_all(
-    profile: Profile, candidates: Index, liked_vectors: Mapping[str, Vector]
+    profile: Profile, papers: Sequence[str], sims_of: Similarities, query_sims: Mapping[str, float]
 ) -> dict[str, TasteScore]:
-    """How much the channel should like each candidate: centroid similarity blended with the nearest liked
-    paper's similarity (a channel following two areas is close to one of its liked papers, not the middle)."""
-    base = _similarities(profile.centroid, candidates)
+    """How much the channel should like each candidate: its similarity to the Rocchio centroid (the followed
+    topics' words, plus liked papers, minus disliked ones), computed paper by paper, and the liked paper
+    it is most like (which explains a card)."""
+    base: dict[str, float] = defaultdict(float)
+    for paper, sim in query_sims.items():
+        base[paper] += QUERY_SHARE * sim
+    liked = {paper: min(1.0, weight) for paper, weight, _ in profile.liked}
     nearest: dict[str, tuple[float, str]] = {}
-    for paper, weight, _ in profile.liked:
-        liked = liked_vectors.get(paper)
-        if liked is None:
-            continue
-        for other, sim in _similarities(liked, candidates).items():
-            sim *= min(1.0, weight)
-            if other != paper and sim > nearest.get(other, (0.0, ""))[0]:
-                nearest[other] = (sim, paper)
+    for voted, coefficient in profile.coefficients.items():
+        sims = sims_of(voted)
+        for paper, sim in sims.items():
+            base[paper] += coefficient * sim
+        if voted in liked:
+            weight = liked[voted]
+            for paper, sim in sims.items():
+                if paper != voted and sim * weight > nearest.get(paper, (0.0, ""))[0]:
+                    nearest[paper] = (sim * weight, voted)
     scores = {}
-    for paper in candidates.papers:
-        sim, liked_id = nearest.get(paper, (0.0, None))
+    for paper in papers:
+        sim, liked_id = nearest.get(paper, (0.0, ""))
         total = (1 - NEAREST_SHARE) * base.get(paper, 0.0) + NEAREST_SHARE * sim
-        scores[paper] = TasteScore(total, liked_id, sim)
+        scores[paper] = TasteScore(total, liked_id or None, sim)
     return scores
 
 
@@ -230,9 +243,9 @@ class Leaning:
     away: list[str] = field(default_factory=list)
 
 
-def leaning(profile: Profile, count: int = 6) -> Leaning:
+def leaning(profile: Profile, vectors: Mapping[str, Vector], count: int = 6) -> Leaning:
     """The words the channel leans towards and away from (single words read better than pairs)."""
-    single = [(t, v) for t, v in profile.centroid.items() if " " not in t]
+    single = [(t, v) for t, v in centroid(profile, vectors).items() if " " not in t]
     towards = [t for t, v in sorted(single, key=lambda item: -item[1]) if v > 0][:count]
     away = [t for t, v in sorted(single, key=lambda item: item[1]) if v < 0][:count]
     return Leaning(towards, away)

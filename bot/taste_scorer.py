@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 IDF_PAPERS = 5000  # term rarity is measured on the newest papers stored
 VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quality unchanged, scoring bounded)
 
+MIN_SIMILARITY = 0.02
 SEEN_PAPERS = 100  # the newest cards a channel was sent count as weak 👎 when nobody voted on them
 VotesOf = Callable[[ChannelRef], Sequence[taste.Vote]]
 SeenOf = Callable[[ChannelRef], Sequence[str]]
@@ -41,6 +42,8 @@ class TasteScorer:
         self._titles: dict[str, str] = {}
         self._indexes: dict[tuple[str, ...], taste.Index] = {}
         self._vetoes: dict[tuple[str, tuple[int, int]], set[int]] = {}
+        self._pool_sims: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
+        self._topic_sims: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, float]] = {}
 
     def _stored_votes(self, ref: ChannelRef) -> list[taste.Vote]:
         return [taste.Vote(v.paper_id, v.user, v.value) for v in vote_store.channel_votes(self.db, ref)]
@@ -60,13 +63,13 @@ class TasteScorer:
                 self._titles[text.paper_id] = text.title
         return {p: self._vectors[p] for p in paper_ids if p in self._vectors}
 
-    def profile(self, ref: ChannelRef, topics: Sequence[str] = ()) -> taste.Profile:
+    def profile(self, ref: ChannelRef) -> taste.Profile:
         votes = self.votes_of(ref)
         if not votes:
-            return taste.learn((), {})
+            return taste.learn((), ())
         seen = self.seen_of(ref)
         vectors = self.vectors([v.paper_id for v in votes] + list(seen))
-        return taste.learn(votes, vectors, query=self.query(topics), seen=seen)
+        return taste.learn(votes, vectors, seen=seen)
 
     def query(self, topics: Sequence[str]) -> taste.Vector | None:
         """The followed topics' words (not their exclusions) as a vector in the papers' space."""
@@ -110,16 +113,38 @@ class TasteScorer:
                 vetoed |= self._vetoes[key]
         return vetoed & set(pks)
 
+    def _sims(self, ids: tuple[str, ...]) -> taste.Similarities:
+        """Each paper's similarities to the pool, computed once per pool whichever channels voted on it."""
+        cache = self._pool_sims.setdefault(ids, {})
+        candidates = self._index(ids)
+
+        def sims_of(paper: str) -> dict[str, float]:
+            if paper not in cache:
+                vector = self.vectors([paper]).get(paper, {})
+                sims = taste.similarities(vector, candidates)
+                # Near-zero similarities (shared common words) move no ranking; dropping them halves the work.
+                cache[paper] = {p: v for p, v in sims.items() if v >= MIN_SIMILARITY}
+            return cache[paper]
+
+        return sims_of
+
+    def _query_sims(self, ids: tuple[str, ...], topics: Sequence[str]) -> dict[str, float]:
+        key = (ids, tuple(sorted(topics)))
+        if key not in self._topic_sims:
+            query = self.query(topics)
+            self._topic_sims[key] = taste.similarities(query, self._index(ids)) if query else {}
+        return self._topic_sims[key]
+
     def __call__(self, ref: ChannelRef, pk_of: Mapping[str, int], topics: Sequence[str]) -> TasteView | None:
         """The channel's taste over a pool (arXiv id -> pk), or None when it has not voted yet."""
-        profile = self.profile(ref, topics)
+        profile = self.profile(ref)
         if profile.up + profile.down == 0:
             return None
         ids = tuple(sorted(pk_of))
-        scored = taste.score_all(profile, self._index(ids), self.vectors([p for p, _, _ in profile.liked]))
+        scored = taste.score_all(profile, ids, self._sims(ids), self._query_sims(ids, topics))
         ups = {paper: count for paper, _, count in profile.liked}
         like = {
-            pk_of[paper]: (self.title(s.nearest), ups.get(s.nearest, 0))
+            pk_of[paper]: (self._titles.get(s.nearest, s.nearest), ups.get(s.nearest, 0))
             for paper, s in scored.items()
             if s.nearest is not None and s.similarity >= LIKE_THRESHOLD
         }

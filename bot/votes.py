@@ -122,7 +122,7 @@ def taste_summary(db: sqlite_utils.Database, ref: ChannelRef) -> str:
     profile = scorer.profile(ref)
     people = len({v.user for v in stored})
     lines = [f"{profile.up} 👍 and {profile.down} 👎 from {people} people in this channel."]
-    lean = taste.leaning(profile)
+    lean = taste.leaning(profile, scorer.vectors(list(profile.coefficients)))
     if lean.towards:
         lines.append("Leans towards: " + ", ".join(lean.towards))
     if lean.away:
