@@ -21,7 +21,7 @@ from paperbot.storage import votes as vote_store
 
 logger = logging.getLogger(__name__)
 
-IDF_PAPERS = 5000  # term rarity is measured on the newest papers stored
+IDF_PAPERS = 2000  # term rarity is measured on the newest papers stored (~0.5 s, once per pass)
 VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quality unchanged, scoring bounded)
 
 MIN_SIMILARITY = 0.02
