@@ -208,26 +208,28 @@ def score_all(
     """How much the channel should like each candidate: its similarity to the Rocchio centroid (the followed
     topics' words, plus liked papers, minus disliked ones), computed paper by paper, and the liked paper
     it is most like (which explains a card)."""
-    base: dict[str, float] = defaultdict(float)
+    base = dict.fromkeys(papers, 0.0)
     for paper, sim in query_sims.items():
         base[paper] += QUERY_SHARE * sim
     liked = {paper: min(1.0, weight) for paper, weight, _ in profile.liked}
-    nearest: dict[str, tuple[float, str]] = {}
+    best = dict.fromkeys(papers, 0.0)
+    nearest: dict[str, str] = {}
     for voted, coefficient in profile.coefficients.items():
         sims = sims_of(voted)
         for paper, sim in sims.items():
             base[paper] += coefficient * sim
-        if voted in liked:
-            weight = liked[voted]
+        weight = liked.get(voted)
+        if weight is not None:
             for paper, sim in sims.items():
-                if paper != voted and sim * weight > nearest.get(paper, (0.0, ""))[0]:
-                    nearest[paper] = (sim * weight, voted)
-    scores = {}
-    for paper in papers:
-        sim, liked_id = nearest.get(paper, (0.0, ""))
-        total = (1 - NEAREST_SHARE) * base.get(paper, 0.0) + NEAREST_SHARE * sim
-        scores[paper] = TasteScore(total, liked_id or None, sim)
-    return scores
+                if sim * weight > best[paper] and paper != voted:
+                    best[paper] = sim * weight
+                    nearest[paper] = voted
+    return {
+        paper: TasteScore(
+            (1 - NEAREST_SHARE) * base[paper] + NEAREST_SHARE * best[paper], nearest.get(paper), best[paper]
+        )
+        for paper in papers
+    }
 
 
 def truncate(vector: Mapping[str, float], terms: int) -> Vector:

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 IDF_PAPERS = 2000  # term rarity is measured on the newest papers stored (~0.5 s, once per pass)
 VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quality unchanged, scoring bounded)
 
-MIN_SIMILARITY = 0.02
+MIN_SIMILARITY = 0.005
 SEEN_PAPERS = 100  # the newest cards a channel was sent count as weak 👎 when nobody voted on them
 VotesOf = Callable[[ChannelRef], Sequence[taste.Vote]]
 SeenOf = Callable[[ChannelRef], Sequence[str]]
@@ -122,7 +122,7 @@ class TasteScorer:
             if paper not in cache:
                 vector = self.vectors([paper]).get(paper, {})
                 sims = taste.similarities(vector, candidates)
-                # Near-zero similarities (shared common words) move no ranking; dropping them halves the work.
+                # Near-zero similarities move no ranking; dropping them saves work (0.01 and up cost quality: bench).
                 cache[paper] = {p: v for p, v in sims.items() if v >= MIN_SIMILARITY}
             return cache[paper]
 
