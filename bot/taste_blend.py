@@ -24,7 +24,7 @@ class TasteView:
 
     scores: Mapping[int, float]  # normalised: the best candidate is 1
     like: Mapping[int, tuple[str, int]] = field(default_factory=dict)  # pk -> (liked title, 👍 count)
-    vetoed: Set[int] = frozenset()  # papers carrying a word the channel excluded
+    vetoed: Set[int] = frozenset()  # papers carrying a word the channel excluded, or already liked
 
 
 def normalise(raw: Mapping[int, float]) -> dict[int, float]:

@@ -149,7 +149,10 @@ class TasteScorer:
             if s.nearest is not None and s.similarity >= LIKE_THRESHOLD
         }
         scores = normalise({pk_of[paper]: s.score for paper, s in scored.items()})
-        return TasteView(scores, like, frozenset(self._vetoed(topics, list(pk_of.values()))))
+        # A paper the channel already liked was seen: taste never offers it again. (A 👎 only lowers a
+        # paper: one member pressing 👎 must not be able to hide it from everyone.)
+        liked = {pk_of[p] for p, _, _ in profile.liked if p in pk_of}
+        return TasteView(scores, like, frozenset(self._vetoed(topics, list(pk_of.values())) | liked))
 
 
 def tasted_builder(db: sqlite_utils.Database) -> DigestBuilder:

@@ -121,7 +121,8 @@ def taste_summary(db: sqlite_utils.Database, ref: ChannelRef) -> str:
     scorer = TasteScorer(db)
     profile = scorer.profile(ref)
     people = len({v.user for v in stored})
-    lines = [f"{profile.up} 👍 and {profile.down} 👎 from {people} people in this channel."]
+    who = "1 person" if people == 1 else f"{people} people"
+    lines = [f"{profile.up} 👍 and {profile.down} 👎 from {who} in this channel."]
     lean = taste.leaning(profile, scorer.vectors(list(profile.coefficients)))
     if lean.towards:
         lines.append("Leans towards: " + ", ".join(lean.towards))

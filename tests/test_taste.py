@@ -166,7 +166,7 @@ def test_papers_up_n_taste_and_reset(db: sqlite_utils.Database) -> None:
     assert "no card 9" in run("up 9")[0]
     assert "say which card" in run("up first")[0]
     summary, _ = run("taste")
-    assert "1 👍 and 1 👎 from 1 people" in summary and "Leans towards:" in summary
+    assert "1 👍 and 1 👎 from 1 person" in summary and "Leans towards:" in summary
     text, kind = run("taste reset", manage=False)
     assert kind is ReplyKind.ERROR and len(vote_store.channel_votes(db, REF)) == 2
     text, kind = run("taste reset")
@@ -192,12 +192,20 @@ def test_cli_vote_and_digest_json_why(tmp_path: Path, monkeypatch: pytest.Monkey
 
     before = preview()
     assert {p["why"] for p in before} == {"trending"} and all("matched_topics" in p for p in before)
-    for n, user in enumerate(("ana", "bo", "cli")):
-        args = ["vote", "--channel", "slack:C9", "--paper", f"2606.1{n:04d}", "up", "--user", user]
+    for paper, value, user in [
+        ("2606.10000", "up", "ana"),
+        ("2606.10001", "up", "bo"),
+        ("2606.20000", "down", "cli"),
+    ]:
+        args = ["vote", "--channel", "slack:C9", "--paper", paper, value, "--user", user]
         result = runner.invoke(app, args)
-        assert result.exit_code == 0 and "👍" in result.stdout
+        assert result.exit_code == 0 and ("👍" if value == "up" else "👎") in result.stdout
     after = preview()
-    assert after[0]["arxiv_id"] != before[0]["arxiv_id"] and str(after[0]["why"]).startswith("like “")
+    # The one quantization paper nobody voted on now leads; the liked ones are not offered again.
+    assert after[0]["arxiv_id"] == "2606.10002" and str(after[0]["why"]).startswith(
+        "like “Quantization study"
+    )
+    assert not {"2606.10000", "2606.10001"} & {p["arxiv_id"] for p in after}
     bad = runner.invoke(app, ["vote", "--channel", "slack:C9", "--paper", "2606.77777", "up"])
     assert bad.exit_code == 2 and "not in this bot's archive" in bad.stderr
     bad = runner.invoke(app, ["vote", "--channel", "slack:C9", "--paper", "2606.10000", "sideways"])
