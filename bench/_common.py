@@ -23,17 +23,34 @@ SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
 
 def corpus_db(size: int) -> Path:
-    """A database holding the synthetic corpus of that size, imported once with `paperbot import`."""
-    path = DATA / f"db-{size}.db"
+    """A database holding the real-text archive of that size, imported once with one `paperbot import`
+    of all its files."""
+    path = DATA / f"real-{size}.db"
     if path.exists():
         return path
-    source = corpus.ensure(size)
+    archive = corpus.ensure(size)
     print(f"importing {size:,} papers -> {path}", file=sys.stderr)
     env = {**os.environ, "PAPERBOT_DB": str(path)}
-    subprocess.run(
-        [sys.executable, "-m", "paperbot.bot", "import", str(source)], env=env, check=True, cwd=ROOT
-    )
+    cmd = [sys.executable, "-m", "paperbot.bot", "import", *map(str, corpus.files(archive))]
+    subprocess.run(cmd, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return path
+
+
+def child_run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[float, int]:
+    """Run a child to completion: (wall seconds, peak RSS in MB from os.wait4's rusage: the largest of
+    the child and the processes it waited for). CPU seconds and the load average are logged to stderr:
+    other work on the machine shows up in wall time, much less in CPU time."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    cpu = usage.ru_utime + usage.ru_stime
+    load = os.getloadavg()[0]
+    print(f"  {Path(cmd[1]).name} ...: wall {wall:.1f} s, cpu {cpu:.1f} s, load {load:.1f}", file=sys.stderr)
+    return wall, usage.ru_maxrss // 1024  # Linux reports kB
 
 
 def percentile(values: list[float], q: float) -> float:

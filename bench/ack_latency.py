@@ -13,6 +13,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from _common import ROOT  # noqa: F401  (puts the repository on sys.path)
+
 from tests.load import ack_times
 
 

@@ -16,7 +16,7 @@ import random
 import time
 
 from _common import table, write_results
-from corpus import TOPICS, papers
+from synthetic import TOPICS, papers
 
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.ingest import import_batch

@@ -1,104 +1,111 @@
-"""Search quality on graded judgments: nDCG@10 and P@5 for paperbot's search and a plain BM25 baseline.
+"""Search quality on both public judgment sets: nDCG@10, P@5 and `avoid` papers in the top 5, for
+paperbot's search beside plain FTS5 and tf-idf baselines run on the same rows in the same process.
 
-    python bench/search_quality.py [--qrels ../shared/eval/public_qrels.json]
-                                   [--corpus ../shared/data/seed_corpus/papers.jsonl] [--json]
+    python bench/search_quality.py [--sets seed,real] [--json]
 
-Both systems search the same rows in the same fresh in-memory database. The baseline is FTS5 BM25
-(equal column weights) over an OR of the query's words, with no aliases, phrases or re-ranking.
+seed: ../shared/eval/public_qrels.json over ../shared/data/seed_corpus/papers.jsonl
+real: ../shared/eval/public_real_qrels.json over the 21 June 2026 days in ../shared/data/hf_daily_papers
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from paperbot.bot import search as search_mod  # noqa: E402
-from paperbot.bot.ingest import import_batch  # noqa: E402
-from paperbot.bot.sources.files import load_file  # noqa: E402
-from paperbot.storage.db import open_db  # noqa: E402
+from baselines import TfIdf, plain_fts5
+from evalsets import SETS, Judged, load_corpus, load_qrels, missing, ndcg_at, precision_at
 
-SHARED = ROOT.parent / "shared"
+from paperbot.bot import search as search_mod
+from paperbot.bot.query import QueryError
 
-
-def dcg(gains: list[int]) -> float:
-    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+Run = Callable[[str], list[str]]
 
 
-def ndcg_at(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
-    ideal = dcg(sorted(grades.values(), reverse=True)[:k])
-    return dcg([grades.get(doc, 0) for doc in ranked[:k]]) / ideal if ideal else 0.0
-
-
-def precision_at(ranked: list[str], grades: dict[str, int], k: int = 5) -> float:
-    return sum(1 for doc in ranked[:k] if grades.get(doc, 0) > 0) / k
-
-
-def load_qrels(path: Path) -> dict[str, dict[str, int]]:
-    raw = json.loads(path.read_text())["queries"]
-    return {q: {doc: int(g) for g, docs in by_grade.items() for doc in docs} for q, by_grade in raw.items()}
-
-
-def evaluate(
-    run: Callable[[str], list[str]], qrels: dict[str, dict[str, int]]
-) -> dict[str, dict[str, float]]:
+def evaluate(run: Run, qrels: dict[str, Judged]) -> dict[str, dict[str, float]]:
     per_query = {}
-    for query, grades in qrels.items():
+    for query, judged in qrels.items():
         ranked = run(query)
-        per_query[query] = {"ndcg@10": ndcg_at(ranked, grades), "p@5": precision_at(ranked, grades)}
+        per_query[query] = {
+            "ndcg@10": ndcg_at(ranked, judged.grades),
+            "p@5": precision_at(ranked, judged.grades),
+            "avoid@5": float(sum(1 for doc in ranked[:5] if doc in judged.avoid)),
+        }
     return per_query
 
 
-def mean(per_query: dict[str, dict[str, float]], metric: str) -> float:
-    return sum(v[metric] for v in per_query.values()) / max(len(per_query), 1)
+def measure(name: str) -> dict[str, object]:
+    qrels_path, corpus_path = SETS[name]
+    db, papers = load_corpus(corpus_path)
+    qrels = load_qrels(qrels_path)
+    tfidf = TfIdf(papers)
+
+    def paperbot(q: str) -> list[str]:
+        try:
+            return [h.paper.id for h in search_mod.search(db, q, limit=10).hits]
+        except QueryError:
+            return []
+
+    systems: dict[str, Run] = {
+        "paperbot": paperbot,
+        "fts5_bm25_or": lambda q: plain_fts5(db, q, limit=10),
+        "tfidf": lambda q: tfidf.search(q, limit=10),
+    }
+    per_system = {sys_name: evaluate(run, qrels) for sys_name, run in systems.items()}
+    summary = {
+        sys_name: {
+            "ndcg@10": round(sum(v["ndcg@10"] for v in pq.values()) / len(pq), 4),
+            "p@5": round(sum(v["p@5"] for v in pq.values()) / len(pq), 4),
+            "avoid@5": int(sum(v["avoid@5"] for v in pq.values())),
+        }
+        for sys_name, pq in per_system.items()
+    }
+    return {"corpus": str(corpus_path), "papers": len(papers), "summary": summary, "per_query": per_system}
+
+
+def show(name: str, result: dict[str, object]) -> None:
+    per_query = result["per_query"]
+    summary = result["summary"]
+    assert isinstance(per_query, dict) and isinstance(summary, dict)
+    print(f"== {name}: {result['papers']} papers ({result['corpus']})")
+    print(f"{'query':<28} {'paperbot':>9} {'fts5':>7} {'tfidf':>7}  avoid@5 (paperbot)")
+    for query, figures in per_query["paperbot"].items():
+        fts, tfidf = per_query["fts5_bm25_or"][query], per_query["tfidf"][query]
+        print(
+            f"{query:<28} {figures['ndcg@10']:>9.3f} {fts['ndcg@10']:>7.3f} {tfidf['ndcg@10']:>7.3f}"
+            f"  {int(figures['avoid@5'])}"
+        )
+    print(f"\n{'system':<14} {'nDCG@10':>8} {'P@5':>7} {'avoid@5':>8}")
+    for sys_name, figures in summary.items():
+        print(f"{sys_name:<14} {figures['ndcg@10']:>8.4f} {figures['p@5']:>7.4f} {figures['avoid@5']:>8}")
+    print()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--qrels", type=Path, default=SHARED / "eval" / "public_qrels.json")
-    parser.add_argument("--corpus", type=Path, default=SHARED / "data" / "seed_corpus" / "papers.jsonl")
+    parser.add_argument("--sets", default="seed,real", help="comma-separated: seed, real")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    for path in (args.qrels, args.corpus):
-        if not path.exists():
-            print(f"missing {path}: run from a checkout with ../shared beside it", file=sys.stderr)
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    for name in names:
+        if name not in SETS:
+            print(f"unknown set {name!r}; choose from {', '.join(SETS)}", file=sys.stderr)
             return 2
-
-    db = open_db(memory=True)
-    import_batch(db, load_file(args.corpus))
-    qrels = load_qrels(args.qrels)
-
-    def paperbot(q: str) -> list[str]:
-        return [h.paper.id for h in search_mod.search(db, q, limit=10).hits]
-
-    def baseline(q: str) -> list[str]:
-        return search_mod.baseline_or(db, q, limit=10)
-
-    systems = {"paperbot": evaluate(paperbot, qrels), "fts5_bm25_or": evaluate(baseline, qrels)}
-    summary = {
-        name: {"ndcg@10": round(mean(pq, "ndcg@10"), 4), "p@5": round(mean(pq, "p@5"), 4)}
-        for name, pq in systems.items()
-    }
+        if (absent := missing(name)) is not None:
+            print(f"missing {absent}: run from a checkout with ../shared beside it", file=sys.stderr)
+            return 2
+    results = {name: measure(name) for name in names}
     if args.json:
-        print(json.dumps({"summary": summary, "per_query": systems, "queries": len(qrels)}, indent=2))
-        return 0
-    print(f"{'query':<24} {'paperbot nDCG@10':>17} {'baseline nDCG@10':>17}")
-    for query in qrels:
-        print(
-            f"{query:<24} {systems['paperbot'][query]['ndcg@10']:>17.3f} {systems['fts5_bm25_or'][query]['ndcg@10']:>17.3f}"
-        )
-    print()
-    print(f"{'system':<16} {'nDCG@10':>8} {'P@5':>8}   ({len(qrels)} queries, {args.corpus.name})")
-    for name, figures in summary.items():
-        print(f"{name:<16} {figures['ndcg@10']:>8.4f} {figures['p@5']:>8.4f}")
+        print(json.dumps(results, indent=2))
+    else:
+        for name, result in results.items():
+            show(name, result)
     return 0
 
 

@@ -22,6 +22,7 @@ SEED_ALIASES: dict[str, tuple[str, ...]] = {
     "vlm": ("vision language model",),
     "mllm": ("multimodal large language model",),
     "moe": ("mixture of experts",),
+    "ssm": ("state space model",),
     "kv": ("key value",),
     "rl": ("reinforcement learning",),
     "rlhf": ("reinforcement learning from human feedback",),
@@ -155,9 +156,26 @@ def mine_papers(papers: Iterable[Paper]) -> list[tuple[str, str]]:
     return [pair for paper in papers for pair in set(mine_text(f"{paper.title}. {paper.summary}"))]
 
 
-def learn(db: sqlite_utils.Database, papers: Iterable[Paper]) -> None:
-    """Mine the papers and store what they define. Call it for papers new to the archive only."""
-    alias_store.save_aliases(db, mine_papers(papers))
+def mine_by_paper(papers: Iterable[Paper]) -> dict[str, list[tuple[str, str]]]:
+    """paper id -> its definitions (papers defining nothing are left out)."""
+    found = {}
+    for paper in papers:
+        if pairs := sorted(set(mine_text(f"{paper.title}. {paper.summary}"))):
+            found[paper.id] = pairs
+    return found
+
+
+def learn(
+    db: sqlite_utils.Database,
+    papers: Iterable[Paper],
+    mined: dict[str, list[tuple[str, str]]] | None = None,
+) -> None:
+    """Store what the papers define, from `mined` when they were mined already (mine_by_paper), else
+    mining them now. Call it for papers new to the archive only."""
+    if mined is None:
+        alias_store.save_aliases(db, mine_papers(papers))
+    else:
+        alias_store.save_aliases(db, [pair for p in papers for pair in mined.get(p.id, ())])
 
 
 def ensure_seeds(db: sqlite_utils.Database) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import shlex
 import sqlite3
 import sys
 from datetime import UTC, date, datetime
@@ -25,13 +26,14 @@ from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
 from paperbot.bot.doctor import doctor
 from paperbot.bot.factories import hf_client, lane
-from paperbot.bot.ingest import FetchOutcome, fetch_days, import_batch, store_papers
+from paperbot.bot.file_reader import PreparedFile, read_files
+from paperbot.bot.ingest import FetchOutcome, fetch_days, import_files, store_papers
 from paperbot.bot.models import ChannelRef, Command, Digest, Paper, Reply, ReplyKind
 from paperbot.bot.progress import steps
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.bot.sources.arxiv import ArxivClient
-from paperbot.bot.sources.files import FileImportError, load_file
+from paperbot.bot.sources.files import FileImportError, check_readable
 from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.bot.taste_scorer import TasteScorer
@@ -39,8 +41,6 @@ from paperbot.bot.votes import VALUES, cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 from paperbot.storage.db import DatabaseError, explain
-
-IMPORT_LOG_EVERY = 100_000  # papers between progress lines when the output is a log, not a terminal
 
 
 class _Commands(TyperGroup):
@@ -87,25 +87,34 @@ def import_cmd(
         str | None, typer.Option("--date", help="list the papers on this day (YYYY-MM-DD)")
     ] = None,
 ) -> None:
-    """Load papers from files (idempotent: importing twice only refreshes counters)."""
+    """Load papers from files (idempotent: importing twice only refreshes counters; all or nothing)."""
     if day:
         parse_day(day, "--date")
     try:
-        batches = [(path, load_file(path, day)) for path in files]
+        check_readable(files)
     except FileImportError as exc:
         raise fail(str(exc)) from None
     db = context(settings()).db
-    total = sum(len(b.papers) for _, b in batches)
-    with steps(err, "importing", total, "papers", every=IMPORT_LOG_EVERY) as advance:
-        for path, batch in batches:
-            days = import_batch(db, batch, progress=advance)
-            skipped = batch.skipped_line(path.name)
-            for warning in [*batch.warnings, *([skipped] if skipped else [])]:
+    with steps(err, "importing", len(files), "files", every=0) as advance:  # a line per file below
+
+        def report(done: PreparedFile, days: dict[str, int]) -> None:
+            skipped = done.batch.skipped_line(done.path.name)
+            for warning in [*done.batch.warnings, *([skipped] if skipped else [])]:
                 err.print(
                     f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=False, soft_wrap=True
                 )
             listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
-            out.print(f"{path.name}: {len(batch.papers)} papers; {listed}", highlight=False, soft_wrap=True)
+            out.print(
+                f"{done.path.name}: {len(done.batch.papers)} papers; {listed}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            advance(1)
+
+        try:
+            import_files(db, read_files(files, day), report)
+        except FileImportError as exc:
+            raise fail(f"{exc}; nothing was imported") from None
 
 
 @app.command()
@@ -204,22 +213,28 @@ def fetch_arxiv(category: str, limit: int) -> None:
     out.print(f"arXiv {category}: {len(papers)} papers")
 
 
-@app.command("search")
+# ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
+# `paperbot search -- -moe` works too, as usual on command lines.
+@app.command("search", context_settings={"ignore_unknown_options": True})
 def search_cmd(
     query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, video author:"Jan Kautz"')],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100)] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=10_000, help="skip this many results")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
     """Ranked search over every stored paper."""
     db = context(settings(), writes=False).db
     if not as_json:
-        reply = search_reply(Context(db, Defaults()), query, limit=limit)
+        reply = search_reply(Context(db, Defaults()), query, offset=offset, limit=limit)
         if reply.kind == ReplyKind.ERROR:
             raise fail(reply.text)
-        composition.console_adapter(out).show(reply)
+        # The console adapter's "more" hint names the chat command; on the command line it is --offset.
+        composition.console_adapter(out).show(dataclasses.replace(reply, more=False))
+        if reply.more:
+            out.print(f"more: paperbot search {shlex.quote(query)} --offset {reply.next_offset}", style="dim")
         return
     try:
-        result = search(db, query, limit=limit)
+        result = search(db, query, limit=limit, offset=offset)
     except QueryError as exc:
         raise fail(str(exc)) from None
     rows: list[dict[str, Any]] = [

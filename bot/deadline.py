@@ -14,7 +14,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 # Of the 3 s both platforms allow; what is left covers the network and keeps acks under 1 s.
-ACK_BUDGET = 0.8
+ACK_BUDGET = 0.5
 
 
 async def within(

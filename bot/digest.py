@@ -17,12 +17,13 @@ from paperbot.bot import ranking
 from paperbot.bot.cards import to_card
 from paperbot.bot.models import ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
-from paperbot.bot.search import prepare, rank
-from paperbot.bot.taste_blend import TasteView, blend_pick, why
+from paperbot.bot.search import prepare, topic_matches
+from paperbot.bot.taste_blend import WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
 from paperbot.storage import deliveries
 from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
+__all__ = ["WHY_TOPIC", "WHY_TRENDING", "DigestBuilder", "build_digest"]
 
 FOOTER = "Hugging Face Daily Papers · /papers subscribe <topic> to lead with what you follow"
 
@@ -81,10 +82,8 @@ class DigestBuilder:
             except QueryError:
                 logger.warning("stored topic %r has nothing to search; skipped", topic)
             else:
-                # No feedback expansion: a digest claims "matched your topic" only for papers that do.
-                pks = [e.pk for e in pool.entries]
-                ranked = rank(self.db, query, within=pks, depth=len(pks), feedback=False)
-                relevance = {pk: score for pk, score, labels in ranked if labels}
+                # A digest claims "matched your topic" only for papers whose own words cover all of it.
+                relevance = topic_matches(self.db, query, [e.pk for e in pool.entries])
             pool.topics[topic] = ranking.topic_order(relevance, pool.trend)
             pool.matched[topic] = set(relevance)
         return pool.topics[topic]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlite_utils
 
 from paperbot.bot import aliases
+from paperbot.bot.file_reader import PreparedFile
 from paperbot.bot.models import ListedPaper, Paper
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import HFClient, SourceError, Unreachable
@@ -20,21 +21,25 @@ from paperbot.storage.worker import Lane
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 25_000  # papers per transaction: fewer, larger FTS5 segments
-BULK = 50_000  # from this many papers on, load without incremental index merging
+CHUNK = 25_000  # papers per save_papers call: bounds the rows built at once
+BULK = 50_000  # from this many papers on, load in one import session (no incremental index merging)
 
 
 def store_papers(
-    db: sqlite_utils.Database, papers: Sequence[Paper], progress: Callable[[int], None] | None = None
+    db: sqlite_utils.Database,
+    papers: Sequence[Paper],
+    progress: Callable[[int], None] | None = None,
+    mined: dict[str, list[tuple[str, str]]] | None = None,
 ) -> int:
-    """Upsert papers and learn their acronyms, in chunks so a long import can report progress."""
+    """Upsert papers and learn their acronyms (from `mined` when given), in chunks so a long import can
+    report progress."""
     aliases.ensure_seeds(db)
-    bulk = paper_store.bulk_load(db) if len(papers) >= BULK else contextlib.nullcontext()
+    bulk = paper_store.import_session(db) if len(papers) >= BULK else contextlib.nullcontext()
     with bulk:
         for start in range(0, len(papers), CHUNK):
             chunk = papers[start : start + CHUNK]
             new = paper_store.save_papers(db, chunk)
-            aliases.learn(db, [p for p in chunk if p.id in new])
+            aliases.learn(db, [p for p in chunk if p.id in new], mined)
             if progress:
                 progress(len(chunk))
     return len(papers)
@@ -51,10 +56,33 @@ def store_listed(db: sqlite_utils.Database, listed: Sequence[ListedPaper]) -> di
 
 
 def import_batch(
-    db: sqlite_utils.Database, batch: ImportBatch, progress: Callable[[int], None] | None = None
+    db: sqlite_utils.Database,
+    batch: ImportBatch,
+    progress: Callable[[int], None] | None = None,
+    mined: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, int]:
-    store_papers(db, batch.papers, progress)
+    store_papers(db, batch.papers, progress, mined)
     return store_listed(db, batch.listed)
+
+
+def import_files(
+    db: sqlite_utils.Database,
+    files: Iterable[PreparedFile],
+    on_file: Callable[[PreparedFile, dict[str, int]], None] | None = None,
+) -> int:
+    """Store file after file, as `files` yields them (bot.file_reader.read_files), in one import session:
+    all or nothing (an error from `files` rolls everything back), and only the files being read and
+    stored are in memory, so memory stays flat however many files there are. Returns the papers stored."""
+    aliases.ensure_seeds(db)
+    total = 0
+    with paper_store.import_session(db):
+        for prepared in files:
+            days = import_batch(db, prepared.batch, mined=prepared.defined)
+            total += len(prepared.batch.papers)
+            if on_file:
+                on_file(prepared, days)
+            del prepared  # before the next file is read, not after
+    return total
 
 
 @dataclass(frozen=True)

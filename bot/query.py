@@ -1,7 +1,7 @@
 """The topic/query language: user text -> a parsed query -> a safe FTS5 expression.
 
 Grammar (everything else is plain text, never syntax):
-    word                 a term; hyphenated words ("text-to-image") are phrases
+    word                 a term; hyphenated words ("text-to-image") count as the words typed apart
     "some phrase"        the words next to each other
     -word, -"phrase"     exclude papers containing it
     author:name, author:"first last"
@@ -79,19 +79,23 @@ def parse(text: str) -> ParsedQuery:
             query.authors.append(phrase)
         elif match.group("neg"):
             query.excluded.append(phrase)
-        elif match.group("quoted") is not None or len(phrase) > 1:
-            # A quoted phrase or hyphenated compound is one concept; a "-" inside a word is not an exclusion.
-            exact = match.group("quoted") is not None
-            query.concepts.append(Concept(label=" ".join(phrase), phrases=[phrase], exact=exact))
+        elif match.group("quoted") is not None:
+            query.concepts.append(Concept(label=" ".join(phrase), phrases=[phrase], exact=True))
         else:
-            query.concepts.append(Concept(label=phrase[0], phrases=[phrase]))
+            # A hyphenated compound is read as its words typed apart ("long-context" = "long context"; the
+            # phrase still counts through `typed`); a "-" inside a word is not an exclusion.
+            query.concepts.extend(Concept(label=word, phrases=[(word,)]) for word in phrase)
         if len(query.concepts) + len(query.authors) >= MAX_TERMS:
             break
+    query.concepts = query.concepts[:MAX_TERMS]
     query.typed = tuple(t for c in query.concepts for t in c.phrases[0])
     if not query.concepts and not query.authors:
         if query.excluded:
             raise QueryError("add at least one word to search for; '-word' only excludes")
         raise QueryError('type a topic to search for, e.g. `moe` or `"kv cache" -survey`')
+    if not query.authors and all(c.phrases[0] and set(c.phrases[0]) <= STOPWORDS for c in query.concepts):
+        typed = " ".join(query.typed)[:30]
+        raise QueryError(f"“{typed}” has only common words; it needs a topic, e.g. `moe`")
     return query
 
 
@@ -143,3 +147,25 @@ def to_fts(query: ParsedQuery, *, require_all: bool = False) -> str:
     return restrict(
         joiner.join(any_expr(c) for c in query.concepts if not require_all or c.weight == 1.0), query
     )
+
+
+def _title_spellings(phrase: Phrase) -> list[Phrase]:
+    """The phrase with its last word singular and plural: the title index has no stemmer."""
+    *head, last = phrase
+    other = last[:-1] if last.endswith("s") and len(last) > 3 else last + "s"
+    return [phrase, (*head, other)]
+
+
+MAX_TITLE_CONCEPTS = 3  # a longer question is rarely a title's phrase, and each miss walks whole doclists
+
+
+def title_phrase(query: ParsedQuery) -> str | None:
+    """The typed topic as a phrase in the title, for the slim title index (words_fts); None for long
+    questions and for queries with filters that index cannot apply (exclusions, authors)."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    if query.excluded or query.authors or not typed or len(typed) > MAX_TITLE_CONCEPTS:
+        return None
+    phrases = [p for p in (typed[0].phrases if len(typed) == 1 else [query.typed]) if p]
+    if not phrases:
+        return None
+    return "title : (" + " OR ".join(quote(v) for p in phrases for v in _title_spellings(p)) + ")"

@@ -11,6 +11,7 @@ from datetime import date
 # Relevance is mostly "does the paper cover every part of the query, and in its title";
 # BM25 orders papers that cover the same parts. Popularity and recency only break near-ties.
 W_BM25 = 0.6
+W_STRENGTH = 1.0
 W_COVERAGE = 1.0
 W_TITLE = 0.5
 W_PHRASE = 0.4
@@ -25,6 +26,7 @@ class Features:
     coverage: float  # share of the query's concepts the paper matches, 0..1 (plus feedback terms)
     title_coverage: float  # share of them in the title
     phrase: bool  # the query's words appear as one phrase
+    strength: float = 0.0  # bot.evidence: how strongly the paper's own words cover the whole query, 0..1
     upvotes: int = 0
     comments: int = 0
     stars: int = 0
@@ -72,6 +74,7 @@ def relevance(features: Sequence[Features], newest: date | None = None) -> dict[
         score = (
             W_BM25 * (f.bm25 / top_bm25)
             + W_COVERAGE * f.coverage
+            + W_STRENGTH * f.strength
             + W_TITLE * f.title_coverage
             + (W_PHRASE if f.phrase else 0.0)
             + W_POPULARITY * trending_score(f.upvotes, f.comments, f.stars) / top_trend
@@ -89,7 +92,7 @@ def order(scores: Mapping[int, float], tiebreak: Mapping[int, float] | None = No
 
 # Relevance scores from `relevance` lie in [0, REL_SCALE]; a fixed scale keeps a topic's digest order the
 # same whichever other topics a channel follows, so it can be computed once per topic and day.
-REL_SCALE = W_BM25 + W_COVERAGE + W_TITLE + W_PHRASE + W_POPULARITY + W_RECENCY
+REL_SCALE = W_BM25 + W_STRENGTH + W_COVERAGE + W_TITLE + W_PHRASE + W_POPULARITY + W_RECENCY
 
 
 def topic_order(

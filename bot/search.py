@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from paperbot.bot import ranking
+from paperbot.bot import evidence, ranking
 from paperbot.bot.aliases import normalize_long
 from paperbot.bot.models import Paper
 from paperbot.bot.query import (
@@ -19,11 +21,9 @@ from paperbot.bot.query import (
     Concept,
     ParsedQuery,
     Phrase,
-    concept_expr,
-    loose_expr,
     parse,
     quote,
-    restrict,
+    title_phrase,
     to_fts,
     tokens,
 )
@@ -33,16 +33,25 @@ from paperbot.storage import papers as paper_store
 logger = logging.getLogger(__name__)
 
 MIN_TYPO_LEN = 5
-LOOSE_CREDIT = 0.5  # a compound's words present but not side by side
 FEEDBACK_DOCS = 5
 FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
-CAP = 300  # rank every match below this many; above it, only the newest CAP
+FEEDBACK_PAGE = 10
+BM25_MAX_PHRASES = 4  # terms and phrases in one expression that bm25() may score
+BM25_SMALL_ARCHIVE = 50_000  # below this many papers bm25() may score multi-word phrases too
+EVIDENCE_DEPTH = 40  # candidates whose text evidence reads; the rest keep FTS order below them
+CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
+FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
+TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
 MAX_PHRASES = 3  # each phrase costs position-list reads over the whole scope
 MAX_LONG_FORM = 6
+MIN_PLURAL_DEFINITIONS = 2
+MIN_SPLIT_LEN = 7  # a closed compound is at least this long ("multimodal", "selfdriving")
+MIN_PART_LEN = 3
+MIN_COMPOUND_PAPERS = 2  # the other spelling must be how at least this many papers write it
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,10 @@ def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: lis
         if len(first) == 1:
             word = first[0]
             forms = alias_store.long_forms(db, word)
-            if not forms and len(word) > 3 and word.endswith("s"):  # "ssms", "llms"
+            # "ssms", "llms"; but an everyday plural ("cars") is read as an acronym's plural only when the
+            # archive agrees that the acronym exists: one paper's "CAR" is not enough.
+            plural = not forms and len(word) > 3 and word.endswith("s")
+            if plural and alias_store.definitions(db, word[:-1]) >= MIN_PLURAL_DEFINITIONS:
                 forms = alias_store.long_forms(db, word[:-1])
             for long in forms:
                 concept.add(tuple(long.split()))
@@ -94,6 +106,29 @@ def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: lis
                 if len(concept.phrases[0]) == 1 and concept.phrases[0][0] in span:
                     for short in shorts:
                         concept.add((short,))
+
+
+def _expand_compounds(db: sqlite_utils.Database, query: ParsedQuery) -> None:
+    """Closed and open compounds both ways, as the archive writes them: "multimodal" also finds
+    "multi-modal" / "multi modal", and "self driving" (or "self-driving") also finds "selfdriving"."""
+    typed = [c for c in query.concepts if c.weight == 1.0 and not c.exact and len(c.phrases[0]) == 1]
+    for concept in typed:
+        word = concept.phrases[0][0]
+        if len(word) < MIN_SPLIT_LEN or word.isdigit():
+            continue
+        for at in range(MIN_PART_LEN, len(word) - MIN_PART_LEN + 1):
+            parts = (word[:at], word[at:])
+            if paper_store.fts_count(db, quote(parts), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
+                concept.add(parts)
+                break
+    for left, right in itertools.pairwise(typed):
+        a, b = left.phrases[0][0], right.phrases[0][0]
+        closed = (a + b,)
+        if a in STOPWORDS or b in STOPWORDS or len(closed[0]) < MIN_SPLIT_LEN:
+            continue
+        if paper_store.fts_count(db, quote(closed), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
+            left.add(closed)
+            right.add(closed)
 
 
 def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, str]:
@@ -135,7 +170,9 @@ def prepare(db: sqlite_utils.Database, text: str) -> tuple[ParsedQuery, dict[str
     original = [c.phrases[0] for c in query.concepts]
     _drop_stopwords(query)
     _expand_aliases(db, query, original)
-    return query, _correct_typos(db, query)
+    corrections = _correct_typos(db, query)
+    _expand_compounds(db, query)
+    return query, corrections
 
 
 Ranked = list[tuple[int, float, tuple[str, ...]]]
@@ -172,81 +209,136 @@ def _concept_shares(query: ParsedQuery) -> list[float]:
     return [1 / typed if c.weight == 1.0 else c.weight for c in query.concepts]
 
 
-def _score(
-    db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]], scope: Scope
-) -> Ranked:
+def _acronyms(concepts: Sequence[Concept]) -> list[str]:
+    """Words the query knows as acronyms: alternatives from the alias table, and a typed word that has a
+    long form ("lora" -> "low rank adaptation")."""
+    known = {p[0] for c in concepts for p in c.phrases[1:] if len(p) == 1}
+    known |= {
+        c.phrases[0][0] for c in concepts if len(c.phrases[0]) == 1 and any(len(p) > 1 for p in c.phrases)
+    }
+    return sorted(known)
+
+
+def topic_of(query: ParsedQuery) -> evidence.Topic:
+    """The query as bot.evidence reads papers for it: typed concepts, known acronyms, whole-phrase forms."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    shared = set(typed[0].phrases).intersection(*(c.phrases for c in typed[1:])) if len(typed) > 1 else set()
+    phrases = [*_phrase_variants(query), *sorted(shared)]
+    return evidence.make_topic([c.phrases for c in typed], _acronyms(typed), phrases)
+
+
+def _docs(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, evidence.Doc]:
+    return {pk: evidence.Doc.of(*text) for pk, text in paper_store.evidence_texts(db, pks).items()}
+
+
+def strengths(
+    db: sqlite_utils.Database, query: ParsedQuery, pks: Sequence[int]
+) -> dict[int, evidence.Strength]:
+    topic = topic_of(query)
+    return {pk: evidence.strength(doc, topic) for pk, doc in _docs(db, pks).items()}
+
+
+def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple[int, float]]) -> Ranked:
     """Re-rank FTS candidates by how much of the query each covers, where, and how popular it is.
 
-    Every feature is one FTS query over the candidates' scope, intersected here: FTS5 answers
-    "MATCH x AND rowid IN (...)" by scanning, but narrows to rowid ranges for free.
+    Coverage, title, phrase and labels come from the candidates' own words (bot.evidence), read once:
+    no further FTS queries, so the cost is the candidates' text, whatever the archive's size.
     """
     pks = [pk for pk, _ in candidates]
-    wanted = set(pks)
-    scoped = Scope(scope.ranges, frozenset(wanted))
-
-    def matching(expression: str) -> set[int]:
-        return scoped.ids(db, restrict(expression, query))
-
-    coverage: dict[int, float] = dict.fromkeys(pks, 0.0)
-    in_title: dict[int, float] = dict.fromkeys(pks, 0.0)
-    labels: dict[int, list[str]] = {pk: [] for pk in pks}
+    docs = _docs(db, pks[:EVIDENCE_DEPTH])
+    topic = topic_of(query)
     shares = _concept_shares(query)
-    for concept, share in zip(query.concepts, shares, strict=True):
-        strict = matching(concept_expr(concept))
-        loose_sql = loose_expr(concept)
-        loose = matching(loose_sql) - strict if loose_sql else set()
-        for pk in strict | loose:
-            coverage[pk] += share * (1.0 if pk in strict else LOOSE_CREDIT)
-            if concept.weight == 1.0:
-                labels[pk].append(concept.label)
-        if concept.weight == 1.0:
-            for pk in matching(concept_expr(concept, "title")):
-                in_title[pk] += share
-    variants = _phrase_variants(query)
-    phrased = matching(" OR ".join(quote(v) for v in variants)) if variants else set()
-    signals = paper_store.paper_signals(db, pks)
-    features = [
-        ranking.Features(
-            pk=pk,
-            bm25=bm25,
-            coverage=coverage[pk],
-            title_coverage=in_title[pk],
-            phrase=pk in phrased,
-            upvotes=signals[pk][0],
-            comments=signals[pk][1],
-            stars=signals[pk][2],
-            published_at=signals[pk][3],
-        )
-        for pk, bm25 in candidates
+    typed = [(c, share) for c, share in zip(query.concepts, shares, strict=True) if c.weight == 1.0]
+    known = frozenset(_acronyms(query.concepts))
+    added = [
+        (evidence.Forms.of(c.phrases, known), share)
+        for c, share in zip(query.concepts, shares, strict=True)
+        if c.weight != 1.0
     ]
+    empty = evidence.Doc.of("", "", "")
+    unread = evidence.Strength(0.0, 0.0, False, (0.0,) * len(topic.concepts), (False,) * len(topic.concepts))
+    found = {pk: evidence.strength(docs[pk], topic) if pk in docs else unread for pk in pks}
+    labels: dict[int, tuple[str, ...]] = {}
+    signals = paper_store.paper_signals(db, pks)
+    features = []
+    for pk, bm25 in candidates:
+        doc, seen = docs.get(pk, empty), found[pk]
+        present = [
+            (c, share, s > 0, t) for (c, share), s, t in zip(typed, seen.concepts, seen.in_title, strict=True)
+        ]
+        labels[pk] = tuple(c.label for c, _, hit, _ in present if hit)
+        features.append(
+            ranking.Features(
+                pk=pk,
+                bm25=bm25,
+                coverage=sum(share for _, share, hit, _ in present if hit)
+                + sum(share for forms, share in added if evidence.present(doc, forms)),
+                title_coverage=sum(share for _, share, _, titled in present if titled),
+                phrase=seen.phrase,
+                strength=seen.score,
+                upvotes=signals[pk][0],
+                comments=signals[pk][1],
+                stars=signals[pk][2],
+                published_at=signals[pk][3],
+            )
+        )
     newest = paper_store.newest_published(db)
     scores = ranking.relevance(features, ranking.as_date(newest))
     ordered = ranking.order(scores, {pk: float(signals[pk][0]) for pk in pks})
-    return [(pk, scores[pk], tuple(labels[pk])) for pk in ordered]
+    return [(pk, scores[pk], labels[pk]) for pk in ordered]
+
+
+def _best(
+    db: sqlite_utils.Database, expression: str, depth: int, cap: int
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
+    else among the newest `cap` (FTS5 scores every row it ranks, so the window bounds the work).
+    Returns the rows and whether every match was considered."""
+    floor = paper_store.nth_newest(db, expression, cap)
+    ranges: tuple[paper_store.Range, ...] = paper_store.EVERYTHING if floor is None else ((floor, None),)
+    phrases = re.findall(r'"([^"]*)"', expression)
+    costly = any(" " in p for p in phrases) and paper_store.paper_count(db) > BM25_SMALL_ARCHIVE
+    if len(phrases) > BM25_MAX_PHRASES or costly:
+        # FTS5's bm25() counts every phrase of the expression over the whole index before it scores a row
+        # (profiled at 1M papers: ~50 ms a multi-word phrase, ~0.5 s for a seven-concept question). Such
+        # queries are ranked by the evidence read from their candidates' text instead.
+        return [(pk, 0.0) for pk in paper_store.fts_ids(db, expression, ranges)][:depth], floor is None
+    return paper_store.fts_ranked(db, expression, depth, ranges), floor is None
 
 
 def _candidates(
     db: sqlite_utils.Database, query: ParsedQuery, scope: Scope | None, depth: int
-) -> tuple[list[tuple[int, float]], Scope, bool]:
-    """The best `depth` rows by BM25, the scope they came from, and whether that scope was complete.
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `depth` rows and whether every match was considered.
 
-    With few matches (under CAP) every match is ranked. With many (a common word in a big archive)
-    only the newest CAP of them are: those covering every typed word when enough do, else any.
-    Each FTS query then costs about CAP rows, whatever the archive's size.
+    Papers covering every typed concept come first, ranked by BM25 among all of them when fewer than
+    FULL_CAP do, so "reward model" keeps its best paper whatever else the archive holds. When more do (a
+    query of everyday words in a big archive), they are ranked among the newest FULL_CAP of them: an
+    explicit recency window. Papers covering part of the query fill the remaining places, ranked among
+    the newest CAP of them.
     """
     expression = to_fts(query)
     if scope is not None:
-        found = fts_in_scope(db, expression, scope)
-        return found[:depth], scope, True
-    if paper_store.fts_count(db, expression, cap=CAP) < CAP:
-        return paper_store.fts_ranked(db, expression, depth), Scope(), True
-    # Many matches. FTS5's bm25() counts each phrase over the whole index, so it is not used here: the
-    # newest CAP papers covering every typed word (or any, when fewer than `depth` do) are ranked by
-    # coverage, title, phrase, popularity and recency alone.
-    newest = paper_store.fts_ids(db, to_fts(query, require_all=True), newest=CAP)
-    if len(newest) < depth:
-        newest = paper_store.fts_ids(db, expression, newest=CAP)
-    return [(pk, 0.0) for pk in newest], Scope(((min(newest), None),)), False
+        return fts_in_scope(db, expression, scope)[:depth], True
+    full_expr = to_fts(query, require_all=True)
+    found, complete = _best(db, full_expr, depth, FULL_CAP)
+    # Titles holding the topic as a phrase come first, from the slim title index (the newest TITLE_DEPTH
+    # of them, a cheap walk): the full-coverage window must not hide "The Flip Side of RLHF: ... Reward
+    # Model ..." from "reward model" because thousands of newer abstracts mention both words.
+    phrase = title_phrase(query)
+    titled = paper_store.title_newest(db, phrase, TITLE_DEPTH) if phrase else []
+    if titled:
+        score = dict(found)
+        top = max(score.values(), default=0.0)
+        found = [(pk, score.get(pk, top)) for pk in titled] + [
+            row for row in found if row[0] not in set(titled)
+        ]
+    if len(found) < depth and full_expr != expression:
+        partial, whole = _best(db, expression, depth, CAP)
+        have = {pk for pk, _ in found}
+        found += [row for row in partial if row[0] not in have][: depth - len(found)]
+        complete = complete and whole
+    return found, complete
 
 
 def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
@@ -298,12 +390,18 @@ def rank(
     scope = Scope.of(within) if within is not None else None
     if scope is not None and not scope.allowed:
         return []
-    candidates, searched, complete = _candidates(db, query, scope, depth)
+    excluded = set(query.excluded)
+    if any(c.weight == 1.0 and set(c.phrases) <= excluded for c in query.concepts):
+        return []  # `model -model`: nothing can match, and FTS5 would walk both doclists to find that out
+    candidates, complete = _candidates(db, query, scope, depth)
     if not candidates:
         return []
-    ranked = _score(db, query, candidates, searched)
-    # Feedback helps queries short of good matches; a query with more matches than CAP has plenty.
-    terms = _feedback_terms(db, query, ranked) if feedback and complete else []
+    ranked = _score(db, query, candidates)
+    # Feedback helps queries short of good matches: not one with more matches than its windows hold, nor
+    # one whose first page already covers every typed concept.
+    typed = sum(1 for c in query.concepts if c.weight == 1.0)
+    covered = sum(1 for _, _, labels in ranked[:FEEDBACK_PAGE] if len(labels) == typed)
+    terms = _feedback_terms(db, query, ranked) if feedback and complete and covered < FEEDBACK_PAGE else []
     if not terms:
         return ranked
     share = W_FEEDBACK / len(terms)
@@ -311,9 +409,18 @@ def rank(
         concepts=[*query.concepts, *(Concept(t, [(t,)], weight=share) for t in terms)],
         excluded=query.excluded,
         authors=query.authors,
+        typed=query.typed,
     )
-    candidates, searched, _ = _candidates(db, expanded, scope, depth)
-    return _score(db, expanded, candidates, searched)
+    candidates, _ = _candidates(db, expanded, scope, depth)
+    return _score(db, expanded, candidates)
+
+
+def topic_matches(db: sqlite_utils.Database, query: ParsedQuery, within: Sequence[int]) -> dict[int, float]:
+    """pk -> relevance for the papers of `within` that are really about the topic: they cover every
+    concept with evidence strength at least bot.evidence.MATCH_THRESHOLD. No feedback expansion."""
+    ranked = rank(db, query, within=within, depth=len(within), feedback=False)
+    strong = strengths(db, query, [pk for pk, _, _ in ranked])
+    return {pk: score for pk, score, _ in ranked if pk in strong and strong[pk].matches}
 
 
 def search(
@@ -334,14 +441,3 @@ def search(
     expansions = {c.label: [" ".join(p) for p in c.phrases[1:]] for c in query.concepts if len(c.phrases) > 1}
     logger.debug("search %r -> %s", text, to_fts(query))
     return SearchResult(text, hits, len(ranked), corrections, expansions)
-
-
-def baseline_or(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[str]:
-    """Plain FTS5 BM25 over an OR of the query's words: the yardstick bench/search_quality.py compares with."""
-    words = [w for c in parse(text).concepts for p in c.phrases for w in p]
-    if not words:
-        return []
-    expression = " OR ".join(quote((w,)) for w in words)
-    rows = paper_store.fts_ranked(db, expression, limit, weights=(1.0, 1.0, 1.0, 1.0))
-    papers = paper_store.get_papers_by_pk(db, [pk for pk, _ in rows])
-    return [papers[pk].id for pk, _ in rows if pk in papers]

@@ -8,9 +8,9 @@ writes lane, so a slow search or a lock held by another process never blocks the
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 import sqlite_utils
 
@@ -24,10 +24,10 @@ from paperbot.bot.votes import cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import meta
 from paperbot.storage import papers as paper_store
+from paperbot.storage.db import DatabaseError, explain
 from paperbot.storage.worker import Lane
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 MORE_LIKE_WORDS = 6
 
 
@@ -59,9 +59,15 @@ class Service:
         if self.on_schedule_change is not None:
             self.on_schedule_change()
 
-    async def _run(self, fn: Callable[[Context], T], *, writes: bool = False) -> T:
+    async def _run(self, fn: Callable[[Context], Reply], *, writes: bool = False) -> Reply:
+        """Run a reply-producing function on its lane; a database fault is a one-line answer, not a crash."""
         lane = self._writes if writes else self._reads
-        return await lane(lambda db: fn(self._context(db)))
+        try:
+            return await lane(lambda db: fn(self._context(db)))
+        except (sqlite3.Error, DatabaseError) as exc:
+            problem = exc if isinstance(exc, DatabaseError) else explain(exc, None)
+            logger.error("command failed on the database: %s", problem)
+            return Reply(f"The database is unavailable right now ({problem}).", ReplyKind.ERROR)
 
     async def handle(self, cmd: Command) -> Reply:
         sub, _ = sub_command(cmd.text)
@@ -80,7 +86,9 @@ class Service:
 
     async def vote(self, ref: ChannelRef, paper_id: str, user: str, value: int) -> Reply:
         """A 👍/👎 button press: the same vote again withdraws it."""
-        return await self._writes(lambda db: cast_vote(db, ref, paper_id, user, value, toggle=True))
+        return await self._run(
+            lambda ctx: cast_vote(ctx.db, ref, paper_id, user, value, toggle=True), writes=True
+        )
 
     async def get_meta(self, key: str) -> str | None:
         return await self._reads(meta.get, key)

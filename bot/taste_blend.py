@@ -15,6 +15,8 @@ W_MATCH = 1.0
 W_TOPIC = 1.0
 W_TASTE = 0.8
 W_TREND = 0.15
+WHY_TOPIC = "matches"  # + the topics the paper really matched
+WHY_TRENDING = "trending"
 LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
 
 
@@ -60,9 +62,9 @@ def why(matched_topics: Sequence[str], like: tuple[str, int] | None) -> str:
     """The few words a card says about why it is there: every part of it true of that paper."""
     parts = []
     if matched_topics:
-        parts.append("matches " + ", ".join(matched_topics))
+        parts.append(f"{WHY_TOPIC} " + ", ".join(matched_topics))
     if like is not None:
         title, ups = like
         short = title if len(title) <= 80 else title[:79].rstrip() + "…"
         parts.append(f"like “{short}”" + (f" (👍 ×{ups})" if ups > 1 else ""))
-    return "; ".join(parts) or "trending"
+    return "; ".join(parts) or WHY_TRENDING

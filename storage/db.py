@@ -7,7 +7,8 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -147,6 +148,17 @@ def _v1(db: sqlite_utils.Database) -> None:
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Commit on success, roll back on error; inside a transaction already open (an import session),
+    join it instead, so the outer one decides whether everything is kept."""
+    if db.conn.in_transaction:
+        yield
+        return
+    with db.conn:
+        yield
 
 
 def _v2(db: sqlite_utils.Database) -> None:

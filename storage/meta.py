@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from paperbot.storage.db import transaction
+
 
 def get(db: sqlite_utils.Database, key: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -11,7 +13,7 @@ def get(db: sqlite_utils.Database, key: str) -> str | None:
 
 
 def put(db: sqlite_utils.Database, key: str, value: str) -> None:
-    with db.conn:
+    with transaction(db):
         db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],

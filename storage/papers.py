@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from paperbot.bot.models import ListedPaper, Paper
+from paperbot.storage.db import transaction
 
 # Column weights for bm25(): title, abstract, AI keywords, authors.
 BM25_WEIGHTS = (4.0, 1.0, 2.0, 1.0)
@@ -78,7 +79,7 @@ def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> set[str]:
     """
     stamp = now_iso()
     rows = [_row(p, stamp) for p in papers]
-    with db.conn:
+    with transaction(db):
         before = db.execute("SELECT coalesce(max(pk), 0) FROM papers").fetchone()[0]
         db.conn.executemany(_UPSERT, rows)
         db.execute(
@@ -94,31 +95,35 @@ def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> set[str]:
     return new
 
 
+_FTS_TABLES = ("papers_fts", "words_fts")
+
+
 @contextmanager
-def bulk_load(db: sqlite_utils.Database) -> Iterator[None]:
-    """For large imports: no incremental FTS5 merging while loading (about 30% faster); FTS5's crisis
-    merges still bound the segment count, and `optimize_index` folds them up afterwards."""
-    db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 0)")
-    try:
+def import_session(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction for a whole import, so an import never half-happens, loaded without incremental
+    FTS5 merging (about 30% faster; FTS5's crisis merges still bound the segment count). Dirty pages
+    beyond SQLite's page cache spill to the WAL, so memory does not grow with the import. Inside a
+    transaction already open, it joins it."""
+    if db.conn.in_transaction:
         yield
-    finally:
-        db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 4)")
-        db.conn.commit()
-
-
-def optimize_index(db: sqlite_utils.Database, pages: int = 0) -> None:
-    """Merge FTS5 segments: all of them (pages=0), or about `pages` pages' worth of work."""
-    with db.conn:
-        if pages:
-            db.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('merge', ?)", [pages])
-        else:
-            db.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for table in _FTS_TABLES:
+            db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 0)")
+        yield
+        for table in _FTS_TABLES:
+            db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 4)")
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
 
 
 def save_daily(db: sqlite_utils.Database, day: str, listed: Sequence[ListedPaper]) -> None:
     """Replace the stored list of `day` with this one (ranks and counters move during the day)."""
     stamp = now_iso()
-    with db.conn:
+    with transaction(db):
         db.execute("DELETE FROM daily WHERE day = ?", [day])
         db.conn.executemany(
             "INSERT OR REPLACE INTO daily (day, paper_id, rank, upvotes, comments, fetched_at) "
@@ -135,7 +140,7 @@ LAST_GOOD_FETCH = "last_good_fetch"
 
 def record_fetch(db: sqlite_utils.Database, day: str, count: int, error: str | None = None) -> None:
     stamp = now_iso()
-    with db.conn:
+    with transaction(db):
         db.execute(
             "INSERT INTO fetches (day, fetched_at, count, error) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(day) DO UPDATE SET fetched_at = excluded.fetched_at, "
@@ -308,6 +313,25 @@ def fts_ids(
     return found
 
 
+def nth_newest(db: sqlite_utils.Database, expression: str, n: int) -> int | None:
+    """The rowid of the `n`-th newest match of `expression`, or None when fewer match (a cheap walk by
+    rowid, no scoring): the floor of a recency window holding the newest `n` matches."""
+    row = db.execute(
+        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        [expression, n - 1],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def title_newest(db: sqlite_utils.Database, expression: str, limit: int) -> list[int]:
+    """Rowids whose title matches `expression` in the slim unstemmed title index (words_fts), newest first:
+    titles are short, so this walk stays cheap where the full index's is not."""
+    rows = db.execute(
+        "SELECT rowid FROM words_fts WHERE words_fts MATCH ? ORDER BY rowid DESC LIMIT ?", [expression, limit]
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def fts_has(db: sqlite_utils.Database, expression: str) -> bool:
     return (
         db.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1", [expression]).fetchone()
@@ -366,3 +390,18 @@ def fts_count(db: sqlite_utils.Database, expression: str, cap: int) -> int:
         "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)", [expression, cap]
     ).fetchone()
     return int(row[0])
+
+
+def evidence_texts(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """pk -> (title, keywords, abstract): the text topic evidence is read from, for a few hundred papers."""
+    found: dict[int, tuple[str, str, str]] = {}
+    for start in range(0, len(pks), 900):  # SQLite's bound-parameter limit
+        chunk = list(pks[start : start + 900])
+        marks = ",".join("?" for _ in chunk)
+        rows = db.execute(
+            "SELECT pk, title, coalesce(keywords_text, ''), coalesce(summary, '') "
+            f"FROM papers WHERE pk IN ({marks})",
+            chunk,
+        ).fetchall()
+        found.update({int(r[0]): (r[1], r[2], r[3]) for r in rows})
+    return found

@@ -233,3 +233,20 @@ def test_progress_in_a_log_is_plain_lines_and_on_a_terminal_a_bar() -> None:
     with steps(tty, "importing", 250, "papers", every=100) as advance:
         advance(250)
     assert "importing: 100/250" not in tty.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_search_takes_a_leading_exclusion_and_pages_with_offset(env: Path, tmp_path: Path) -> None:
+    items = [hf_item(f"2606.{n:05d}", f"Sparse Mixture-of-Experts {n}", "MoE layers.") for n in range(1, 14)]
+    assert cli("import", str(day_file(tmp_path, items)))[0] == 0
+    code, _, err = cli("search", "-moe")  # was "No such option: -m"
+    assert code == 2 and "only excludes" in err and "No such option" not in err
+    code, out, _ = cli("search", "moe", "-n", "5")
+    assert code == 0 and "more: paperbot search moe --offset 5" in out and "/papers more" not in out
+    code, out, _ = cli("search", "moe", "-n", "5", "--offset", "10")
+    assert code == 0 and "11." in out and "more:" not in out
+
+
+def test_chat_answers_a_mistyped_command_instead_of_searching_it(env: Path) -> None:
+    result = CliRunner().invoke(app, ["chat"], input="/paper moe\n/papers help\n")
+    assert result.exit_code == 0
+    assert "Unknown command /paper: type /papers help" in result.stdout

@@ -141,3 +141,23 @@ def test_second_page_numbers_continue(ctx: Context) -> None:
     second = search_reply(ctx, "models", offset=5)
     assert second.digest is not None and second.digest.first == 6
     assert second.digest.fallback_text().splitlines()[1].startswith("6. ")
+
+
+def test_help_comes_from_the_grammar_table_one_line_each_without_column_padding(ctx: Context) -> None:
+    from paperbot.bot.commands import GRAMMAR
+
+    text = handle(ctx, Command(REF, "U1", "help")).text
+    for sub in GRAMMAR:
+        assert f"`{sub.usage}`: {sub.summary}" in text
+    assert "`/papers more`" in text
+    assert "  " not in text  # spaces never align columns: chat fonts are proportional
+
+
+def test_more_continues_the_last_search_of_that_person_in_that_channel(ctx: Context) -> None:
+    first = handle(ctx, Command(REF, "U1", "models"))
+    assert first.more
+    second = handle(ctx, Command(REF, "U1", "more"))
+    assert second.digest is not None and second.digest.first == 6
+    assert second.query == "models"
+    other = handle(ctx, Command(REF, "U2", "more"))  # someone else has not searched yet
+    assert other.kind == ReplyKind.WARNING and other.digest is None

@@ -272,3 +272,15 @@ async def test_slack_and_discord_on_one_loop(
     finally:
         await bot_.stop()
         await slack.stop()
+
+
+def test_discord_shows_commands_in_its_own_syntax() -> None:
+    from paperbot.adapters.discord.render import digest_messages, reply_message
+    from paperbot.bot.digest import FOOTER
+    from paperbot.bot.models import Reply
+
+    card = to_card(Paper("2606.00001", "A paper", "Abstract."))
+    (message,) = digest_messages(Digest("Digest", "2026-06-10", (card,), FOOTER))
+    footer = message.embeds[-1].footer.text or ""
+    assert "/papers query: subscribe" in footer and "/papers subscribe" not in footer
+    assert "/papers query: subscribe" in reply_message(Reply("Try /papers subscribe moe")).content

@@ -109,6 +109,7 @@ async def test_overlapping_passes_in_one_process_post_each_digest_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack
 ) -> None:
     fake_slack.post_latency = 0.3
+    rng = random.Random(11)
     at = datetime.fromisoformat(AT)
     for trial in range(TRIALS):
         db_path = bot_env(
@@ -124,8 +125,11 @@ async def test_overlapping_passes_in_one_process_post_each_digest_once(
         bot.fetch_fresh = bot.fetch_fresh * 10_000  # the list is stored; no fetching here
         await bot.start_adapters()
         try:
-            # the safety tick and two channels' cron jobs fire together, as they do at a round hour
-            await asyncio.gather(bot.tick(at), bot.tick(at, only="slack:C0"), bot.tick(at, only="slack:C1"))
+            # the safety tick, then two channels' cron jobs while its posts are still in flight
+            first = asyncio.ensure_future(bot.tick(at))
+            await asyncio.sleep(rng.uniform(0.1, 0.4))
+            later = [bot.tick(at, only="slack:C0"), bot.tick(at, only="slack:C9"), bot.tick(at)]
+            await asyncio.gather(first, *later)
         finally:
             await bot.stop()
         assert counts(fake_slack, channels) == dict.fromkeys(channels, 1), f"trial {trial}"
@@ -147,7 +151,8 @@ async def test_a_second_run_on_the_same_database_refuses_in_one_line(
             if lock.exists() and "paperbot run" in lock.read_text():
                 break
             await asyncio.sleep(0.05)
-        code, out = await paperbot(env, tmp_path, "run")
+        # a second `run` must give up at once, not start delivering beside the first
+        code, out = await asyncio.wait_for(paperbot(env, tmp_path, "run"), 30)
         assert code != 0
         lines = [line for line in out.splitlines() if line.strip()]
         assert len(lines) == 1 and "another paperbot" in lines[0] and "stop it first" in lines[0], out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import aiohttp
 import pytest
 
 import paperbot.bot.commands
+import paperbot.storage.db
 from paperbot.adapters.slack import render
 from paperbot.bot.app import Bot
 from paperbot.bot.cards import to_card
@@ -22,6 +24,7 @@ from paperbot.bot.models import ChannelRef, Digest, Paper
 from paperbot.bot.ports import PostKey
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
+from paperbot.storage.db import open_db
 from tests.conftest import bot_env, inspect, seed
 from tests.factories import hf_item
 from tests.fakes.hf import FakeHF
@@ -117,6 +120,32 @@ async def test_slow_search_acks_in_time_and_responds_later(
         await asyncio.sleep(0.05)
     (late,) = slack.responses[rid]
     assert "Sparse Mixture-of-Experts at Scale" in json.dumps(late["blocks"])
+
+
+async def test_a_lock_held_past_the_timeout_is_a_one_line_answer(
+    slack: FakeSlack, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paperbot.storage.db, "BUSY_TIMEOUT", 1.0)
+    bot_ = Bot(load_settings(), tick_seconds=3600)
+    await bot_.start()
+    holder = sqlite3.connect(env, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process's long write
+        rid, ack = await command(slack, bot_, "subscribe kv cache")
+        assert "Working on it" in ack["text"]
+        for _ in range(100):
+            if slack.responses.get(rid):
+                break
+            await asyncio.sleep(0.05)
+        (late,) = slack.responses[rid]
+        assert "database is unavailable" in late["text"] and "locked" in late["text"]
+        _, search = await command(slack, bot_, "moe")  # reads go on meanwhile
+        assert "Sparse Mixture-of-Experts at Scale" in json.dumps(search)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await bot_.stop()
+    assert channel_store.topics(open_db(env), ChannelRef("slack", "C1")) == []
 
 
 async def test_socket_mode_round_trip(env: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,6 +29,7 @@ COMPONENTS_PER_MESSAGE = 25  # 5 action rows of 5 buttons
 # Each card carries 👍, 👎 and "More like" buttons: a message holds at most 7 cards, leaving 4 buttons spare
 # (a search reply's "Next 5" and "Share in channel").
 CARDS_WITH_BUTTONS = (COMPONENTS_PER_MESSAGE - 4) // 3
+COMMAND = re.compile(r"/papers (?=[\w<\"])")
 
 COLOR = {
     ReplyKind.INFO: 0x3B82F6,
@@ -45,6 +46,12 @@ _BARE_LINK_MARKUP = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]()])")
 def safe(text: str) -> str:
     escaped = _BARE_LINK_MARKUP.sub(r"\1\\\2", discord.utils.escape_markdown(text))
     return discord.utils.escape_mentions(escaped)
+
+
+def discord_syntax(text: str) -> str:
+    """The core writes commands as Slack and the terminal type them (`/papers subscribe moe`); on Discord
+    the same command is `/papers query: subscribe moe`."""
+    return COMMAND.sub("/papers query: ", text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -97,9 +104,9 @@ def digest_messages(digest: Digest, marker: str = "", per_message: int = EMBEDS_
     """
     heading = f"**{safe(clip(digest.title, 200))}**"
     if digest.note:
-        heading += f"\n{safe(clip(digest.note, 1500))}"
+        heading += f"\n{safe(clip(discord_syntax(digest.note), 1500))}"
     messages = [Message(content=clip(heading, CONTENT_MAX))]
-    footer = " · ".join(p for p in (digest.footer, marker) if p)
+    footer = " · ".join(p for p in (discord_syntax(digest.footer), marker) if p)
     last = digest.first + len(digest.cards) - 1
     for number, card in enumerate(digest.cards, digest.first):
         embed = card_embed(number, card, footer if number == last else "")
@@ -119,7 +126,7 @@ def digest_messages(digest: Digest, marker: str = "", per_message: int = EMBEDS_
 def reply_message(reply: Reply) -> Message:
     """A command reply as one message (a search shows five papers, well within every limit)."""
     if reply.digest is None:
-        return Message(content=clip(safe(reply.text), CONTENT_MAX))
+        return Message(content=clip(safe(discord_syntax(reply.text)), CONTENT_MAX))
     (first, *rest) = digest_messages(reply.digest)
     for extra in rest:  # never happens for a 5-paper page; keep what fits rather than fail
         for embed in extra.embeds:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,13 @@ def _from_array(items: list[Any], name: str, day: str | None) -> ImportBatch:
             f"{name}: no listing date in the file or its name; pass --date to add it to a day"
         )
     return batch
+
+
+def check_readable(paths: Iterable[Path]) -> None:
+    """Fail before anything is written when a file is plainly missing (its content is checked as read)."""
+    for path in paths:
+        if not path.is_file():
+            raise FileImportError(f"{path}: no such file")
 
 
 def load_file(path: str | Path, day: str | None = None) -> ImportBatch:
