@@ -21,6 +21,7 @@ from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.bot.votes import cast_vote
+from paperbot.storage import deliveries
 from paperbot.storage import votes as vote_store
 from tests.conftest import bot_env
 from tests.factories import hf_item
@@ -210,3 +211,34 @@ def test_cli_vote_and_digest_json_why(tmp_path: Path, monkeypatch: pytest.Monkey
     assert bad.exit_code == 2 and "not in this bot's archive" in bad.stderr
     bad = runner.invoke(app, ["vote", "--channel", "slack:C9", "--paper", "2606.10000", "sideways"])
     assert bad.exit_code == 2 and "up, down or clear" in bad.stderr
+
+
+def test_up_n_means_the_channels_last_digest_until_the_person_sees_something_newer(
+    db: sqlite_utils.Database,
+) -> None:
+    ctx = Context(db, Defaults())  # the real clock: the ledger stamps deliveries with it too
+    deliveries.claim(db, REF, "2026-06-10", ["2606.20010", "2606.10010", "2606.20011"])
+    deliveries.confirm(db, REF, "2026-06-10", ["m1"])
+
+    def run(text: str) -> ReplyKind:
+        return handle(ctx, Command(REF, "U7", text)).kind
+
+    assert run("down 1") is ReplyKind.SUCCESS and run("up 2") is ReplyKind.SUCCESS
+    assert vote_store.vote_of(db, REF, "2606.20010", "U7") == -1
+    assert vote_store.vote_of(db, REF, "2606.10010", "U7") == 1
+    assert run("up 4") is ReplyKind.ERROR  # the digest had 3 cards
+    run("quantization")  # a search shown to U7 after the digest: now "1" is its first result
+    first = ctx.last_shown[(REF.key, "U7")][1][0]
+    assert first != "2606.20010" and run("up 1") is ReplyKind.SUCCESS
+    assert vote_store.vote_of(db, REF, first, "U7") == 1
+    assert vote_store.vote_of(db, OTHER, first, "U7") == 0
+
+
+def test_cards_shown_without_a_vote_count_as_weak_downvotes() -> None:
+    known = {"liked", "shown", "disliked"}
+    votes = [taste.Vote("liked", "ana", 1), taste.Vote("disliked", "bo", -1)]
+    profile = taste.learn(votes, known, seen=["liked", "shown", "unknown"])
+    assert profile.coefficients["liked"] == pytest.approx(1.0)  # a vote wins over "shown"
+    shown, disliked = profile.coefficients["shown"], profile.coefficients["disliked"]
+    assert disliked < shown < 0 and shown / disliked == pytest.approx(taste.UNVOTED_WEIGHT)
+    assert "unknown" not in profile.coefficients and (profile.up, profile.down) == (1, 1)
