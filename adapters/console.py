@@ -27,7 +27,9 @@ def card_text(number: int, card: PaperCard) -> Table:
     if card.followed:
         body.append("\n" + card.followed, style="bold yellow")
     body.append("\n" + card.stats(), style="magenta")
-    if card.matched_topics:
+    if card.why:
+        body.append("   " + card.why, style="green")
+    elif card.matched_topics:
         body.append("   matched: " + ", ".join(card.matched_topics), style="green")
     byline = card.byline()
     if byline:

@@ -13,6 +13,7 @@ from paperbot.bot.follow_commands import listing as follow_listing
 from paperbot.bot.models import Command, Reply, ReplyKind
 from paperbot.bot.query import QueryError, parse
 from paperbot.bot.status import channel_status
+from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 
@@ -228,6 +229,7 @@ def today(ctx: Context, cmd: Command, arg: str = "") -> Reply:
         topics=channel_store.topics(ctx.db, cmd.ref),
         skip_sent=False,
         images=settings.images,
+        taste=TasteScorer(ctx.db),
     )
     if days[0] != today:
         # An old list shown as if it were today's misleads: say so first.

@@ -38,6 +38,8 @@ from paperbot.bot.sources.arxiv import ArxivClient
 from paperbot.bot.sources.files import FileImportError, check_readable
 from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_lines, fetch_lines
+from paperbot.bot.taste_scorer import TasteScorer
+from paperbot.bot.votes import VALUES, cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 from paperbot.storage.db import DatabaseError, explain
@@ -295,11 +297,34 @@ def digest(
             ctx.db, ref, [monday], size=size, topics=topics, repeat=repeat, images=images
         )
     else:
-        result = build_digest(ctx.db, ref, str(day), size=size, topics=topics, images=images)
+        result = build_digest(
+            ctx.db, ref, str(day), size=size, topics=topics, images=images, taste=TasteScorer(ctx.db)
+        )
     if as_json:
         print(json.dumps(digest_json(result), ensure_ascii=False, indent=2))
     else:
         composition.console_adapter(out).show_digest(result)
+
+
+@app.command()
+def vote(
+    channel: Annotated[str, typer.Option("--channel", help="PLATFORM:CHANNEL, e.g. slack:C0123")],
+    paper: Annotated[str, typer.Option("--paper", help="arXiv id, e.g. 2606.10651")],
+    value: Annotated[str, typer.Argument(help="up, down or clear")],
+    user: Annotated[str, typer.Option("--user", help="who votes")] = "cli",
+) -> None:
+    """Record a vote as if pressed in that channel: up, down, or clear to withdraw it."""
+    try:
+        ref = ChannelRef.parse(channel)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if value.lower() not in ("up", "down", "clear"):
+        raise fail(f"the vote is up, down or clear, not {value!r}")
+    ctx = context(settings(), writes=True)
+    reply = cast_vote(ctx.db, ref, paper, user.strip(), VALUES[value.lower()], toggle=False)
+    if reply.kind is ReplyKind.ERROR:
+        raise fail(reply.text)
+    out.print(reply.text, markup=False, highlight=False)
 
 
 @app.command()

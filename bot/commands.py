@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from paperbot.bot import channel_commands as channel
 from paperbot.bot import follow_commands as follow
+from paperbot.bot import votes
 from paperbot.bot.cards import to_card
 from paperbot.bot.context import Context, error
 from paperbot.bot.models import Command, Digest, Reply, ReplyKind
@@ -66,11 +67,12 @@ class SubCommand:
     args: str = ""  # shown after the name in help, e.g. "<topic>"
     manage: bool = False  # needs the right to manage the channel
     registers: bool = False  # sets the channel up for daily digests: the bot must be able to post there
+    changes: bool = False  # changes the database without manage rights (a vote)
 
     @property
     def writes(self) -> bool:
-        """Whether it changes the database: exactly the sub-commands that need manage rights do."""
-        return self.manage
+        """Whether it changes the database: the sub-commands that need manage rights, and votes."""
+        return self.manage or self.changes
 
     @property
     def usage(self) -> str:
@@ -136,6 +138,19 @@ GRAMMAR: tuple[SubCommand, ...] = (
     SubCommand("pause", channel.pause, "stop the daily digest", manage=True, registers=True),
     SubCommand("resume", channel.resume, "restart the daily digest", manage=True, registers=True),
     SubCommand("status", channel.status, "last fetch, next post, last delivery"),
+    SubCommand(
+        "up", votes.vote_command(1), "👍 card N of the last list you saw (again to undo)", "N", changes=True
+    ),
+    SubCommand("down", votes.vote_command(-1), "👎 card N of the last list you saw", "N", changes=True),
+    SubCommand("👍", votes.vote_command(1), "same as up", "N", changes=True),
+    SubCommand("👎", votes.vote_command(-1), "same as down", "N", changes=True),
+    SubCommand(
+        "taste",
+        votes.taste_command,
+        "what this channel's votes taught its digest; `reset` forgets them (manage rights)",
+        "[reset]",
+        changes=True,
+    ),
     SubCommand("help", _help, "this text"),
 )
 BY_NAME = {sub.name: sub for sub in GRAMMAR}
@@ -171,6 +186,12 @@ def handle(ctx: Context, cmd: Command) -> Reply:
         return error(f"{cmd.cannot_post}; nothing was changed.")
     else:
         reply = sub.handler(ctx, cmd, arg)
+    if reply.digest is not None and reply.digest.cards:
+        shown_key = (cmd.ref.key, cmd.user)
+        ctx.last_shown.pop(shown_key, None)
+        ctx.last_shown[shown_key] = (ctx.now(), tuple(c.arxiv_id for c in reply.digest.cards))
+        if len(ctx.last_shown) > LAST_SEARCHES:
+            del ctx.last_shown[next(iter(ctx.last_shown))]
     if reply.query is not None:
         key = (cmd.ref.key, cmd.user)
         if reply.more:

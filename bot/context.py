@@ -29,6 +29,8 @@ class Context:
     on_schedule_change: Callable[[], None] | None = None
     # (channel, user) -> the last search and where its next page starts, for `/papers more`
     last_search: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    # (channel, user) -> when and which cards that person was last shown there, for `/papers up N`
+    last_shown: dict[tuple[str, str], tuple[datetime, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def error(text: str) -> Reply:

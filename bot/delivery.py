@@ -28,6 +28,7 @@ from paperbot.bot.models import ChannelRef, Digest
 from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, ChatAdapter, PostKey
 from paperbot.bot.schedule import Schedule
 from paperbot.bot.status import schedule_of
+from paperbot.bot.taste_scorer import tasted_builder
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
 from paperbot.storage import follows as follow_store
@@ -382,7 +383,7 @@ async def deliver_due(
     failure never blocks the others; only a dead adapter (AdapterFatal) stops the pass.
     """
     report = DeliveryReport()
-    builder: DigestBuilder = await lane(DigestBuilder)
+    builder: DigestBuilder = await lane(tasted_builder)
     await resolve_unconfirmed(lane, adapters)
     gate = asyncio.Semaphore(max(1, concurrency))
     fetched: dict[str, asyncio.Task[object]] = {}

@@ -7,7 +7,7 @@ fan-out to thousands of channels ranks each shared topic once, not once per chan
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -19,13 +19,13 @@ from paperbot.bot.models import HF_DAY_URL, ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import topic_matches
+from paperbot.bot.taste_blend import WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
 from paperbot.storage import deliveries, search_index
 from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
+__all__ = ["WHY_TOPIC", "WHY_TRENDING", "DigestBuilder", "build_digest"]
 
-WHY_TOPIC = "topic"
-WHY_TRENDING = "trending"
 FOOTER = "Hugging Face Daily Papers · /papers subscribe <topic> to lead with what you follow"
 
 
@@ -53,9 +53,14 @@ class Pool:
         self.by_pk = {e.pk: e for e in self.entries}
 
 
+# A channel's taste over a pool (arXiv id -> pk) given its topics; None when it has taught nothing.
+TasteHook = Callable[[ChannelRef, Mapping[str, int], Sequence[str]], TasteView | None]
+
+
 class DigestBuilder:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, taste: TasteHook | None = None) -> None:
         self.db = db
+        self.taste = taste
         self._pools: dict[tuple[str, ...], Pool] = {}
 
     def forget(self, day: str) -> None:
@@ -177,16 +182,22 @@ class DigestBuilder:
         orders = [self._topic(pool, topic) for topic in topics]
         marks = {pool.pk_of[i]: m for i, m in (lead or {}).items() if i in pool.pk_of}
         first = [pk for pk in pool.by_trend if pk in marks and pk not in seen][:size]
-        chosen = first + ranking.digest_pick(orders, pool.by_trend, seen | set(first), size - len(first))
+        taken, left = seen | set(first), size - len(first)
+        view = self.taste(ref, pool.pk_of, topics) if self.taste is not None else None
+        if view is None:
+            chosen = first + ranking.digest_pick(orders, pool.by_trend, taken, left)
+        else:
+            best: dict[int, float] = {}
+            for score, pk in (item for topic_order in orders for item in topic_order):
+                best[pk] = max(best.get(pk, 0.0), score)
+            chosen = first + blend_pick(pool.by_trend, pool.trend, best, view, taken, left)
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
             if card is not None:
                 found = tuple(t for t in topics if pk in pool.matched[t])
-                if found:
-                    card = replace(card, matched_topics=found, why=WHY_TOPIC)
-                elif topics:  # a channel with topics is told which cards are only here for trending
-                    card = replace(card, why=WHY_TRENDING)
+                like = view.like.get(pk) if view is not None else None
+                card = replace(card, matched_topics=found, why=why(found, like))
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
         if topics:
@@ -207,9 +218,12 @@ def build_digest(
     topics: Sequence[str] = (),
     skip_sent: bool = True,
     images: bool = True,
+    taste: TasteHook | None = None,
 ) -> Digest:
     """One digest, for callers that build only one (a preview, `/papers today`)."""
-    return DigestBuilder(db).digest(ref, day, size=size, topics=topics, skip_sent=skip_sent, images=images)
+    return DigestBuilder(db, taste).digest(
+        ref, day, size=size, topics=topics, skip_sent=skip_sent, images=images
+    )
 
 
 def with_extras(digest: Digest, listed: int, *, images: bool, past: bool) -> Digest:

@@ -75,7 +75,7 @@ class PaperCard:
     stars: int | None = None
     matched_topics: tuple[str, ...] = ()
     score: float = 0.0
-    why: str = ""  # in a digest for a channel with topics: "topic" (really matched) or "trending" (filler)
+    why: str = ""  # e.g. "matches kv cache", "like “Value-Aware KV Cache Eviction” (👍 ×3)", "trending"
     project_url: str | None = None
     thumbnail_url: str | None = None  # checked https image; None when absent or the channel turned images off
     published: str = ""  # "Feb 2025" for a paper much older than the list it is on, else empty

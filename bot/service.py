@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlite_utils
 
@@ -19,6 +20,7 @@ from paperbot.bot.context import Context, Defaults
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import STOPWORDS, tokens
 from paperbot.bot.search import search
+from paperbot.bot.votes import cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import follows as follow_store
 from paperbot.storage import meta
@@ -42,11 +44,16 @@ class Service:
         self._writes = writes
         self._defaults = defaults
         self._last_search: dict[tuple[str, str], tuple[str, int]] = {}  # shared by both lanes' contexts
+        self._last_shown: dict[tuple[str, str], tuple[datetime, tuple[str, ...]]] = {}
         self.on_schedule_change = on_schedule_change
 
     def _context(self, db: sqlite_utils.Database) -> Context:
         return Context(
-            db, self._defaults, on_schedule_change=self._schedule_changed, last_search=self._last_search
+            db,
+            self._defaults,
+            on_schedule_change=self._schedule_changed,
+            last_search=self._last_search,
+            last_shown=self._last_shown,
         )
 
     def _schedule_changed(self) -> None:
@@ -83,6 +90,12 @@ class Service:
             *topics,
             *(f"unfollow {f.label}" for f in followed),
         ]
+
+    async def vote(self, ref: ChannelRef, paper_id: str, user: str, value: int) -> Reply:
+        """A 👍/👎 button press: the same vote again withdraws it."""
+        return await self._run(
+            lambda ctx: cast_vote(ctx.db, ref, paper_id, user, value, toggle=True), writes=True
+        )
 
     async def get_meta(self, key: str) -> str | None:
         return await self._reads(meta.get, key)

@@ -207,6 +207,22 @@ def _follows(db: sqlite_utils.Database) -> None:
     )
 
 
+def _votes(db: sqlite_utils.Database) -> None:
+    # Channel taste: one vote per person per paper per channel.
+    db.executescript(
+        """
+        CREATE TABLE votes (
+            channel_key TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            user TEXT NOT NULL,
+            value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+            voted_at TEXT NOT NULL,
+            PRIMARY KEY (channel_key, paper_id, user)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def _followups(db: sqlite_utils.Database) -> None:
     # Follow-ups: what a channel had seen of each posted paper when it first looked (only later changes
     # are news), which follow-up post carried which event (whether it was sent is the ledger's answer),
@@ -237,7 +253,7 @@ def _followups(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _follows, _followups]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _follows, _followups, _votes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -64,7 +64,7 @@ def test_diffusion_language_model_labels_none_of_the_five_10_june_cards(june: sq
         if card.matched_topics:
             text = f"{card.title} {card.summary}".lower()
             assert "diffusion" in text and ("language model" in text or "dllm" in text)
-            assert card.why == WHY_TOPIC
+            assert card.why == f"{WHY_TOPIC} " + ", ".join(card.matched_topics)
         else:
             assert card.why == WHY_TRENDING
     if len(labelled) < len(digest.cards):

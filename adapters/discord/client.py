@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import discord
@@ -22,13 +22,14 @@ from discord import app_commands
 from paperbot.adapters.discord import render
 from paperbot.bot.commands import sub_command
 from paperbot.bot.deadline import within
-from paperbot.bot.models import ChannelRef, Command, Digest, Reply
+from paperbot.bot.models import ChannelRef, Command, Digest, PaperCard, Reply, ReplyKind
 from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, PostKey
 from paperbot.bot.service import Service
 
 logger = logging.getLogger(__name__)
 
 READY_TIMEOUT = 30.0
+VOTES = {"up": 1, "down": -1}
 CHANNEL_GONE = {10003: "Unknown Channel", 50001: "Missing Access", 50013: "Missing Permissions"}
 
 
@@ -66,12 +67,19 @@ def _cannot_post(interaction: discord.Interaction[Any]) -> str | None:
     return f"I lack {', '.join(missing)} in this channel: give paperbot's role those permissions here first"
 
 
+def _card_buttons(view: discord.ui.View, cards: Sequence[PaperCard], first: int) -> None:
+    """👍, 👎 and "More like" for each card, one card's three side by side where a row allows."""
+    for number, card in enumerate(cards[: render.CARDS_WITH_BUTTONS], first):
+        view.add_item(VoteButton(card.arxiv_id, "up", number))
+        view.add_item(VoteButton(card.arxiv_id, "down", number))
+        view.add_item(MoreLike(card.arxiv_id, number))
+
+
 def _view(reply: Reply) -> discord.ui.View | None:
     if reply.digest is None or not reply.digest.cards:
         return None
     view = discord.ui.View(timeout=None)
-    for number, card in enumerate(reply.digest.cards[:10], reply.digest.first):
-        view.add_item(MoreLike(card.arxiv_id, number))
+    _card_buttons(view, reply.digest.cards, reply.digest.first)
     if reply.query is not None:
         if reply.more:
             view.add_item(NextPage(reply.query, reply.next_offset))
@@ -115,6 +123,33 @@ class MoreLike(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:mor
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await answer(interaction, _core(interaction).more_like(self.arxiv_id))
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:vote:(?P<v>[a-z]{1,8}):(?P<id>[^:]{1,64})"
+):
+    """👍/👎 on a card. The template accepts any word so a forged or stale id is answered, not ignored."""
+
+    def __init__(self, arxiv_id: str, vote: str, number: int = 0) -> None:
+        mark = {"up": "👍", "down": "👎"}.get(vote, "?")
+        label = f"{mark} #{number}" if number else mark
+        super().__init__(discord.ui.Button(label=label, custom_id=f"pb:vote:{vote}:{arxiv_id[:64]}"))
+        self.arxiv_id, self.vote = arxiv_id, vote
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> VoteButton:
+        return cls(match["id"], match["v"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        value = VOTES.get(self.vote)
+        if value is None:
+            reply = Reply("That button is not one paperbot made; nothing was recorded.", ReplyKind.ERROR)
+            await interaction.response.send_message(content=reply.text, ephemeral=True)
+            return
+        work = _core(interaction).vote(_ref(interaction), self.arxiv_id, str(interaction.user.id), value)
+        await answer(interaction, work)
 
 
 class NextPage(
@@ -233,7 +268,7 @@ class DiscordAdapter:
             client = discord.Client(**options)
         client.paperbot_core = self.core  # type: ignore[attr-defined]
         tree = build_tree(client)
-        client.add_dynamic_items(MoreLike, NextPage, Share)
+        client.add_dynamic_items(MoreLike, NextPage, Share, VoteButton)
 
         async def setup_hook() -> None:
             await self._sync_if_changed(client, tree)
@@ -288,11 +323,10 @@ class DiscordAdapter:
         channel = self.client.get_partial_messageable(int(ref.channel))
         ids = []
         first = 0  # index of the message's first card in the digest
-        for part, message in enumerate(render.digest_messages(digest, marker=key.marker)):
+        messages = render.digest_messages(digest, marker=key.marker, per_message=render.CARDS_WITH_BUTTONS)
+        for part, message in enumerate(messages):
             view = discord.ui.View(timeout=None)
-            cards = digest.cards[first : first + len(message.embeds)]
-            for n, card in enumerate(cards, digest.first + first):
-                view.add_item(MoreLike(card.arxiv_id, n))
+            _card_buttons(view, digest.cards[first : first + len(message.embeds)], digest.first + first)
             first += len(message.embeds)
             try:
                 sent = await channel.send(

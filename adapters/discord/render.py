@@ -25,6 +25,10 @@ CONTENT_MAX = 2000
 EMBEDS_PER_MESSAGE = 10
 CHARS_PER_MESSAGE = 6000
 CUSTOM_ID_MAX = 100
+COMPONENTS_PER_MESSAGE = 25  # 5 action rows of 5 buttons
+# Each card carries 👍, 👎 and "More like" buttons: a message holds at most 7 cards, leaving 4 buttons spare
+# (a search reply's "Next 5" and "Share in channel").
+CARDS_WITH_BUTTONS = (COMPONENTS_PER_MESSAGE - 4) // 3
 COMMAND = re.compile(r"/papers (?=[\w<\"])")
 
 COLOR = {
@@ -77,7 +81,9 @@ def card_embed(number: int, card: PaperCard, footer: str = "", last_line: str = 
     if card.project_url:
         links.append(_link("project", card.project_url))
     lines.append(f"{card.stats()}   " + " · ".join(links))
-    if card.matched_topics:
+    if card.why:
+        lines.append(safe(card.why))
+    elif card.matched_topics:
         lines.append("matched: " + ", ".join(safe(t) for t in card.matched_topics))
     if last_line:
         lines.append(f"\n{last_line}")
@@ -104,7 +110,7 @@ class Message:
         return sum(len(e) for e in self.embeds)
 
 
-def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
+def digest_messages(digest: Digest, marker: str = "", per_message: int = EMBEDS_PER_MESSAGE) -> list[Message]:
     """A digest as messages of at most 10 embeds and 6,000 embed characters each.
 
     `marker` goes into the last embed's footer: it lets a restarted bot recognise a digest it sent.
@@ -120,7 +126,10 @@ def digest_messages(digest: Digest, marker: str = "") -> list[Message]:
         closing = number == last
         embed = card_embed(number, card, footer if closing else "", more if closing else "")
         current = messages[-1]
-        if len(current.embeds) >= EMBEDS_PER_MESSAGE or current.size() + len(embed) > CHARS_PER_MESSAGE:
+        if (
+            len(current.embeds) >= min(per_message, EMBEDS_PER_MESSAGE)
+            or current.size() + len(embed) > CHARS_PER_MESSAGE
+        ):
             messages.append(Message())
             current = messages[-1]
         current.embeds.append(embed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from paperbot.adapters.slack import render
 from paperbot.bot.commands import sub_command
 from paperbot.bot.deadline import within
-from paperbot.bot.models import ChannelRef, Command, Digest, Reply
+from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.ports import AdapterFatal, ChannelUnavailable, PostKey
 from paperbot.bot.service import Service
 
@@ -222,6 +223,8 @@ class SlackAdapter:
         self.app.action(render.ACTION_MORE_LIKE)(self._on_more_like)
         self.app.action(render.ACTION_NEXT)(self._on_next)
         self.app.action(render.ACTION_SHARE)(self._on_share)
+        # Every paperbot_vote_* id, so a forged or stale one still gets an answer rather than silence.
+        self.app.action(re.compile("^" + re.escape(render.ACTION_VOTE)))(self._on_vote)
 
     async def _can_manage(self, client: AsyncWebClient, user_id: str) -> bool:
         if not self.admins_only:
@@ -277,6 +280,20 @@ class SlackAdapter:
 
     async def _on_more_like(self, ack: Any, action: dict[str, Any], respond: Any) -> None:
         reply = await self._answer_action(ack, self.core.more_like(str(action.get("value", ""))))
+        await respond(**render.reply_payload(reply), replace_original=False)
+
+    async def _on_vote(self, ack: Any, action: dict[str, Any], body: dict[str, Any], respond: Any) -> None:
+        value = render.VOTES.get(str(action.get("action_id", "")).removeprefix(render.ACTION_VOTE))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        team = str((body.get("team") or {}).get("id", ""))
+        user = str((body.get("user") or {}).get("id", ""))
+        if value is None or not channel:
+            reply = Reply("That button is not one paperbot made; nothing was recorded.", ReplyKind.ERROR)
+            await ack()
+        else:
+            ref = ChannelRef("slack", channel, team)
+            work = self.core.vote(ref, str(action.get("value", "")), user, value)
+            reply = await self._answer_action(ack, work)
         await respond(**render.reply_payload(reply), replace_original=False)
 
     async def _on_next(self, ack: Any, action: dict[str, Any], respond: Any) -> None:

@@ -34,13 +34,15 @@ BUTTON_VALUE_MAX = 2000
 CONTEXT_TEXT_MAX = 2000
 FALLBACK_MAX = 3000
 ALT_TEXT_MAX = 2000
-# Each card is a section, a context and a divider; a header, a note, the lead paper's image and a
-# footer frame the message.
-MAX_CARDS = (MAX_BLOCKS - 4) // 3
+# Each card is a section, a context, its 👍/👎 actions and a divider; a header, a note, the lead paper's
+# image and a footer frame the message.
+MAX_CARDS = (MAX_BLOCKS - 4) // 4
 
 ACTION_MORE_LIKE = "paperbot_more_like"
 ACTION_NEXT = "paperbot_next"
 ACTION_SHARE = "paperbot_share"
+ACTION_VOTE = "paperbot_vote_"  # + "up" / "down"; the value is the paper's arXiv id
+VOTES = {"up": 1, "down": -1}
 
 _KIND_ICON = {ReplyKind.INFO: "", ReplyKind.SUCCESS: "✅ ", ReplyKind.WARNING: "⚠️ ", ReplyKind.ERROR: "❌ "}
 
@@ -104,7 +106,9 @@ def card_blocks(
     meta = [card.stats(), " · ".join(links)]
     if card.followed:
         meta.insert(0, f"*{escape(clip(card.followed, 200))}*")
-    if card.matched_topics:
+    if card.why:
+        meta.append(escape(card.why))
+    elif card.matched_topics:
         meta.append("matched: " + ", ".join(escape(t) for t in card.matched_topics))
     elements: list[Any] = []
     thumb = image_url(card.thumbnail_url) if small_image else None
@@ -112,7 +116,16 @@ def card_blocks(
         elements.append(ImageElement(image_url=thumb, alt_text=_alt(card)))
     elements.append(_markdown(clip("   ".join(meta), CONTEXT_TEXT_MAX)))
     context = ContextBlock(elements=elements)
-    return [section, context]
+    if not with_button:
+        return [section, context]
+    value = clip(card.arxiv_id, BUTTON_VALUE_MAX)
+    votes = ActionsBlock(
+        elements=[
+            ButtonElement(text="👍", action_id=ACTION_VOTE + "up", value=value),
+            ButtonElement(text="👎", action_id=ACTION_VOTE + "down", value=value),
+        ]
+    )
+    return [section, context, votes]
 
 
 def _header(text: str) -> HeaderBlock:

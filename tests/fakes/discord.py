@@ -22,6 +22,7 @@ from aiohttp import web
 
 from tests.fakes.discord_rules import (
     BOT_DEFAULT,
+    component_errors,
     embed_errors,
     guild_payload,
     interaction_payload,
@@ -184,6 +185,7 @@ class FakeDiscord:
     def _invalid(self, message: dict[str, Any]) -> web.Response | None:
         """400/50035 for a message outside Discord's limits; None when it is fine."""
         problems = embed_errors(message.get("embeds") or [], message.get("content") or "")
+        problems += component_errors(message.get("components") or [])
         if not problems:
             return None
         self.rejected.append(problems)

@@ -74,6 +74,29 @@ def embed_errors(embeds: list[dict[str, Any]], content: str = "") -> list[str]:
     return errors
 
 
+def component_errors(rows: list[dict[str, Any]]) -> list[str]:
+    """Discord's message component limits: 5 action rows of 1-5 buttons, custom_id 1-100 characters and
+    unique within the message, label at most 80."""
+    errors = []
+    if len(rows) > 5:
+        errors.append(f"{len(rows)} action rows > 5")
+    seen: set[str] = set()
+    for n, row in enumerate(rows):
+        children = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(children) <= 5:
+            errors.append(f"row {n}: must be an action row of 1-5 components")
+        for child in children:
+            custom_id = str(child.get("custom_id", ""))
+            if child.get("type") == 2 and child.get("style") != 5 and not 1 <= len(custom_id) <= 100:
+                errors.append(f"row {n}: custom_id must be 1-100 characters")
+            if custom_id and custom_id in seen:
+                errors.append(f"row {n}: duplicate custom_id {custom_id!r}")
+            seen.add(custom_id)
+            if len(str(child.get("label", ""))) > 80:
+                errors.append(f"row {n}: label > 80")
+    return errors
+
+
 def guild_payload(guild_id: str, channel_ids: list[str]) -> dict[str, Any]:
     """GUILD_CREATE for a server holding those text channels, as the gateway sends it."""
     everyone = {

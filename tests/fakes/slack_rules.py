@@ -55,6 +55,9 @@ def block_errors(blocks: Any) -> list[str]:
             elements = block.get("elements", [])
             if not 1 <= len(elements) <= 25:
                 errors.append(f"block {n}: actions elements")
+            ids = [e.get("action_id") for e in elements if e.get("action_id")]
+            if len(ids) != len(set(ids)):
+                errors.append(f"block {n}: duplicate action_id")
             for element in elements:
                 errors.extend(_button_errors(element, n))
         elif kind != "divider":

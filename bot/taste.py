@@ -1,0 +1,253 @@
+"""A channel's taste, learned from its members' 👍/👎: pure functions over sparse tf-idf vectors.
+
+Papers become sparse tf-idf vectors of their title, abstract and Hugging Face keywords (words and adjacent
+word pairs). A channel's profile is a Rocchio centroid: the words of the topics it follows, plus its liked
+papers, minus a share of its disliked ones. The nearest liked paper explains a card ("like ...").
+Each person's votes are capped in weight, so one member voting 👎 on everything cannot drown the others.
+No I/O here; `bot/taste_scorer.py` feeds these functions from storage.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+Vector = dict[str, float]
+
+_WORD = re.compile(r"[a-z][a-z0-9]+|[0-9]+[a-z][a-z0-9]*")
+_STOP = """
+a about above after again against all also an and any are as at be been before being below between both
+but by can could did do does doing down during each few for from further had has have having here how
+however if in into is it its itself just more most much new no nor not novel of off on once only or
+other our out over own paper propose proposed same should so some such than that the their them then
+there these they this those through to too under until up very via was we well were what when where
+which while who whom why will with within without would yet you your us show shows shown results result
+method methods approach approaches based using use used existing work study present introduce achieve
+achieves achieving demonstrate extensive experiments experimental significantly significant state art
+code available publicly release released further address across one two three first second outperforms
+performance task tasks
+"""
+STOPWORDS = frozenset(_STOP.split())
+TITLE_WEIGHT = 3.0
+KEYWORD_WEIGHT = 2.0
+ABSTRACT_WEIGHT = 1.0
+
+# Learner settings, chosen by bench/taste.py (see BENCHMARKS.md).
+NEGATIVE_SHARE = 0.25  # Rocchio beta: how far 👎 push away, relative to 👍 pulling
+# Weight of "close to one liked paper" against the centroid. Measured 0.25-1.0: every share above 0 lost
+# (a single mis-pressed 👍 drags its neighbours in), so the nearest liked paper only explains a card.
+NEAREST_SHARE = 0.0
+QUERY_SHARE = 0.5  # weight of the followed topics' words against the liked papers' centroid
+UNVOTED_WEIGHT = 0.3  # a card shown to the channel that nobody voted on, as a share of one 👎
+PERSON_CAP = 6.0  # one person's votes of one sign count at most as much as this many votes
+PROFILE_TERMS = 400  # the centroid keeps its strongest terms only: small, and fast to score
+
+
+def words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+def _with_pairs(tokens: list[str]) -> list[str]:
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def paper_terms(title: str, abstract: str, keywords: Iterable[str] = ()) -> dict[str, float]:
+    """Weighted term counts of one paper: title words count most, then HF keywords, then the abstract."""
+    counts: dict[str, float] = defaultdict(float)
+    for term in _with_pairs(words(abstract)):
+        counts[term] += ABSTRACT_WEIGHT
+    for term in _with_pairs(words(title)):
+        counts[term] += TITLE_WEIGHT
+    for keyword in keywords:
+        for term in _with_pairs(words(keyword)):
+            counts[term] += KEYWORD_WEIGHT
+    return dict(counts)
+
+
+def idf(documents: Iterable[Mapping[str, float]]) -> tuple[dict[str, float], float]:
+    """Inverse document frequency of each term, and the value for a term never seen."""
+    df: Counter[str] = Counter()
+    n = 0
+    for doc in documents:
+        n += 1
+        df.update(doc.keys())
+    table = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+    return table, math.log(1 + n) + 1.0
+
+
+def vectorize(terms: Mapping[str, float], table: Mapping[str, float], unseen: float) -> Vector:
+    """Sublinear tf times idf, L2-normalised. Terms seen in one paper only carry no shared signal: dropped."""
+    raw = {t: (1.0 + math.log(c)) * table.get(t, unseen) for t, c in terms.items() if c > 0}
+    norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+    return {t: v / norm for t, v in raw.items()}
+
+
+def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+@dataclass(frozen=True)
+class Vote:
+    paper_id: str
+    user: str
+    value: int  # +1 or -1
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a channel has taught: each voted (or shown) paper's signed weight in its Rocchio centroid, and
+    its liked papers with their weights and 👍 counts. Rocchio is linear, so a candidate's score is the
+    weighted sum of its similarities to those papers: no centroid needs building to rank a digest."""
+
+    coefficients: dict[str, float]
+    liked: tuple[tuple[str, float, int], ...]  # (paper id, weight, 👍 count)
+    up: int
+    down: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.coefficients
+
+
+@dataclass(frozen=True)
+class TasteScore:
+    score: float
+    nearest: str | None  # the liked paper this one is most like
+    similarity: float
+
+
+def vote_weights(votes: Sequence[Vote], cap: float = PERSON_CAP) -> list[float]:
+    """Each vote's weight: 1, scaled down for a person whose votes of one sign exceed `cap`."""
+    per_person: Counter[tuple[str, int]] = Counter((v.user, v.value) for v in votes)
+    return [min(1.0, cap / per_person[(v.user, v.value)]) for v in votes]
+
+
+def learn(votes: Sequence[Vote], known: Container[str], *, seen: Sequence[str] = ()) -> Profile:
+    """A channel's profile from its votes on papers it `known`s (others are skipped) and the cards it was
+    shown that nobody voted on."""
+    usable = [v for v in votes if v.paper_id in known and v.value in (1, -1)]
+    weights = vote_weights(usable)
+    per_paper: dict[str, float] = defaultdict(float)
+    ups: Counter[str] = Counter()
+    for vote, weight in zip(usable, weights, strict=True):
+        per_paper[vote.paper_id] += vote.value * weight
+        if vote.value > 0:
+            ups[vote.paper_id] += 1
+    pos = {p: w for p, w in per_paper.items() if w > 0}
+    neg = {p: -w for p, w in per_paper.items() if w < 0}
+    for paper in seen:  # shown to the channel, nobody voted: a weak 👎
+        if paper in known and paper not in per_paper:
+            neg[paper] = UNVOTED_WEIGHT
+    coefficients: dict[str, float] = defaultdict(float)
+    for group, sign in ((pos, 1.0), (neg, -NEGATIVE_SHARE)):
+        total = sum(group.values())
+        if total <= 0:
+            continue
+        for paper, weight in group.items():
+            coefficients[paper] += sign * weight / total
+    liked = tuple(sorted(((p, w, ups[p]) for p, w in pos.items()), key=lambda item: (-item[1], item[0])))
+    return Profile(
+        dict(coefficients),
+        liked,
+        up=sum(1 for v in usable if v.value > 0),
+        down=sum(1 for v in usable if v.value < 0),
+    )
+
+
+def centroid(
+    profile: Profile, vectors: Mapping[str, Vector], query: Mapping[str, float] | None = None
+) -> Vector:
+    """The profile as one vector (for showing which words it leans on), its strongest terms only."""
+    total: dict[str, float] = defaultdict(float)
+    for term, value in (query or {}).items():
+        total[term] += QUERY_SHARE * value
+    for paper, coefficient in profile.coefficients.items():
+        for term, value in vectors.get(paper, {}).items():
+            total[term] += coefficient * value
+    return dict(heapq.nlargest(PROFILE_TERMS, total.items(), key=lambda item: abs(item[1])))
+
+
+@dataclass(frozen=True)
+class Index:
+    """Candidate papers as postings (term -> [(paper, value)]): a profile touches only its own terms."""
+
+    papers: tuple[str, ...]
+    postings: dict[str, list[tuple[str, float]]]
+
+
+def index(vectors: Mapping[str, Vector]) -> Index:
+    postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for paper, vector in vectors.items():
+        for term, value in vector.items():
+            postings[term].append((paper, value))
+    return Index(tuple(vectors), dict(postings))
+
+
+def similarities(vector: Mapping[str, float], candidates: Index) -> dict[str, float]:
+    sims: dict[str, float] = defaultdict(float)
+    postings = candidates.postings
+    for term, weight in vector.items():
+        for paper, value in postings.get(term, ()):
+            sims[paper] += weight * value
+    return sims
+
+
+Similarities = Callable[[str], Mapping[str, float]]  # paper -> {candidate: cosine}, nonzero only
+
+
+def score_all(
+    profile: Profile, papers: Sequence[str], sims_of: Similarities, query_sims: Mapping[str, float]
+) -> dict[str, TasteScore]:
+    """How much the channel should like each candidate: its similarity to the Rocchio centroid (the followed
+    topics' words, plus liked papers, minus disliked ones), computed paper by paper, and the liked paper
+    it is most like (which explains a card)."""
+    base = dict.fromkeys(papers, 0.0)
+    for paper, sim in query_sims.items():
+        base[paper] += QUERY_SHARE * sim
+    liked = {paper: min(1.0, weight) for paper, weight, _ in profile.liked}
+    best = dict.fromkeys(papers, 0.0)
+    nearest: dict[str, str] = {}
+    for voted, coefficient in profile.coefficients.items():
+        sims = sims_of(voted)
+        for paper, sim in sims.items():
+            base[paper] += coefficient * sim
+        weight = liked.get(voted)
+        if weight is not None:
+            for paper, sim in sims.items():
+                if sim * weight > best[paper] and paper != voted:
+                    best[paper] = sim * weight
+                    nearest[paper] = voted
+    return {
+        paper: TasteScore(
+            (1 - NEAREST_SHARE) * base[paper] + NEAREST_SHARE * best[paper], nearest.get(paper), best[paper]
+        )
+        for paper in papers
+    }
+
+
+def truncate(vector: Mapping[str, float], terms: int) -> Vector:
+    """A vector's strongest terms, renormalised: scoring cost stays bounded, quality barely moves."""
+    top = sorted(vector.items(), key=lambda item: -item[1])[:terms]
+    norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
+    return {t: v / norm for t, v in top}
+
+
+@dataclass
+class Leaning:
+    towards: list[str] = field(default_factory=list)
+    away: list[str] = field(default_factory=list)
+
+
+def leaning(profile: Profile, vectors: Mapping[str, Vector], count: int = 6) -> Leaning:
+    """The words the channel leans towards and away from (single words read better than pairs)."""
+    single = [(t, v) for t, v in centroid(profile, vectors).items() if " " not in t]
+    towards = [t for t, v in sorted(single, key=lambda item: -item[1]) if v > 0][:count]
+    away = [t for t, v in sorted(single, key=lambda item: item[1]) if v < 0][:count]
+    return Leaning(towards, away)

@@ -1,0 +1,70 @@
+"""A digest's selection when a channel has taste: topics, taste and trending blended. Pure functions.
+
+Taste only reorders and fills: a paper the channel excluded (`-word` in a topic) or was already sent is
+never chosen, and a card's `why` names only what is true of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+
+# Weights chosen by bench/taste.py (see BENCHMARKS.md). A topic match leads; within and after the matches,
+# taste orders; trending breaks near-ties and is what a channel with no signal gets.
+W_MATCH = 1.0
+W_TOPIC = 1.0
+W_TASTE = 0.8
+W_TREND = 0.15
+WHY_TOPIC = "matches"  # + the topics the paper really matched
+WHY_TRENDING = "trending"
+LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
+
+
+@dataclass(frozen=True)
+class TasteView:
+    """A channel's taste applied to one pool of papers (keys are the pool's pks)."""
+
+    scores: Mapping[int, float]  # normalised: the best candidate is 1
+    like: Mapping[int, tuple[str, int]] = field(default_factory=dict)  # pk -> (liked title, 👍 count)
+    vetoed: Set[int] = frozenset()  # papers carrying a word the channel excluded, or already liked
+
+
+def normalise(raw: Mapping[int, float]) -> dict[int, float]:
+    top = max((abs(v) for v in raw.values()), default=0.0) or 1.0
+    return {pk: v / top for pk, v in raw.items()}
+
+
+def blend_pick(
+    by_trend: Sequence[int],
+    trend: Mapping[int, float],
+    topic: Mapping[int, float],
+    view: TasteView,
+    skip: Set[int],
+    size: int,
+) -> list[int]:
+    """Up to `size` papers, best blended score first; `topic` holds each matched paper's best topic score."""
+    top_trend = max(trend.values(), default=0.0) or 1.0
+    blended = {}
+    for pk in by_trend:
+        if pk in skip or pk in view.vetoed:
+            continue
+        matched = pk in topic
+        blended[pk] = (
+            (W_MATCH + W_TOPIC * topic[pk] if matched else 0.0)
+            + W_TASTE * view.scores.get(pk, 0.0)
+            + W_TREND * trend.get(pk, 0.0) / top_trend
+        )
+    rank = {pk: n for n, pk in enumerate(by_trend)}
+    return sorted(blended, key=lambda pk: (-blended[pk], rank[pk]))[:size]
+
+
+def why(matched_topics: Sequence[str], like: tuple[str, int] | None) -> str:
+    """The few words a card says about why it is there: every part of it true of that paper."""
+    parts = []
+    if matched_topics:
+        parts.append(f"{WHY_TOPIC} " + ", ".join(matched_topics))
+    if like is not None:
+        title, ups = like
+        short = title if len(title) <= 80 else title[:79].rstrip() + "…"
+        parts.append(f"like “{short}”" + (f" (👍 ×{ups})" if ups > 1 else ""))
+    return "; ".join(parts) or WHY_TRENDING

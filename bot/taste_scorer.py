@@ -1,0 +1,160 @@
+"""Applies a channel's taste to a digest's pool: reads votes and paper texts from storage, scores with
+bot/taste.py, and hands DigestBuilder a TasteView. Runs where the digest is built (a Lane's worker thread).
+
+Paper vectors and the term rarities they use are computed once per scorer (one delivery pass, or one
+preview), so a fan-out to thousands of channels pays per channel only for that channel's votes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+import sqlite_utils
+
+from paperbot.bot import taste
+from paperbot.bot.digest import DigestBuilder
+from paperbot.bot.models import ChannelRef
+from paperbot.bot.query import QueryError, parse, quote
+from paperbot.bot.taste_blend import LIKE_THRESHOLD, TasteView, normalise
+from paperbot.storage import votes as vote_store
+
+logger = logging.getLogger(__name__)
+
+IDF_PAPERS = 2000  # term rarity is measured on the newest papers stored (~0.5 s, once per pass)
+VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quality unchanged, scoring bounded)
+
+MIN_SIMILARITY = 0.005
+SEEN_PAPERS = 100  # the newest cards a channel was sent count as weak 👎 when nobody voted on them
+VotesOf = Callable[[ChannelRef], Sequence[taste.Vote]]
+SeenOf = Callable[[ChannelRef], Sequence[str]]
+
+
+class TasteScorer:
+    def __init__(
+        self, db: sqlite_utils.Database, votes_of: VotesOf | None = None, seen_of: SeenOf | None = None
+    ) -> None:
+        self.db = db
+        self.votes_of = votes_of or self._stored_votes
+        self.seen_of = seen_of or (lambda ref: vote_store.recent_sent(db, ref, SEEN_PAPERS))
+        self._idf: tuple[dict[str, float], float] | None = None
+        self._vectors: dict[str, taste.Vector] = {}
+        self._titles: dict[str, str] = {}
+        self._indexes: dict[tuple[str, ...], taste.Index] = {}
+        self._vetoes: dict[tuple[str, tuple[int, int]], set[int]] = {}
+        self._pool_sims: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
+        self._topic_sims: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, float]] = {}
+
+    def _stored_votes(self, ref: ChannelRef) -> list[taste.Vote]:
+        return [taste.Vote(v.paper_id, v.user, v.value) for v in vote_store.channel_votes(self.db, ref)]
+
+    def vectors(self, paper_ids: Sequence[str]) -> dict[str, taste.Vector]:
+        if self._idf is None:
+            recent = vote_store.recent_texts(self.db, IDF_PAPERS)
+            self._idf = taste.idf(taste.paper_terms(t.title, t.summary, t.keywords) for t in recent)
+        missing = [p for p in paper_ids if p not in self._vectors]
+        if missing:
+            table, unseen = self._idf
+            for text in vote_store.texts_by_id(self.db, missing).values():
+                terms = taste.paper_terms(text.title, text.summary, text.keywords)
+                self._vectors[text.paper_id] = taste.truncate(
+                    taste.vectorize(terms, table, unseen), VECTOR_TERMS
+                )
+                self._titles[text.paper_id] = text.title
+        return {p: self._vectors[p] for p in paper_ids if p in self._vectors}
+
+    def profile(self, ref: ChannelRef) -> taste.Profile:
+        votes = self.votes_of(ref)
+        if not votes:
+            return taste.learn((), ())
+        seen = self.seen_of(ref)
+        vectors = self.vectors([v.paper_id for v in votes] + list(seen))
+        return taste.learn(votes, vectors, seen=seen)
+
+    def query(self, topics: Sequence[str]) -> taste.Vector | None:
+        """The followed topics' words (not their exclusions) as a vector in the papers' space."""
+        words = []
+        for topic in topics:
+            try:
+                words += [" ".join(c.label for c in parse(topic).concepts)]
+            except QueryError:
+                continue
+        if not words:
+            return None
+        self.vectors([])
+        assert self._idf is not None
+        table, unseen = self._idf
+        return taste.vectorize(taste.paper_terms(" ; ".join(words), ""), table, unseen)
+
+    def title(self, paper_id: str) -> str:
+        self.vectors([paper_id])
+        return self._titles.get(paper_id, paper_id)
+
+    def _index(self, ids: tuple[str, ...]) -> taste.Index:
+        if ids not in self._indexes:
+            self._indexes[ids] = taste.index(self.vectors(list(ids)))
+        return self._indexes[ids]
+
+    def _vetoed(self, topics: Sequence[str], pks: Sequence[int]) -> set[int]:
+        """Papers of the pool carrying a word one of the channel's topics excludes (`moe -vision`)."""
+        if not pks:
+            return set()
+        span = (min(pks), max(pks))
+        vetoed: set[int] = set()
+        for topic in topics:
+            try:
+                excluded = parse(topic).excluded
+            except QueryError:
+                continue
+            for phrase in excluded:
+                key = (quote(phrase), span)
+                if key not in self._vetoes:
+                    self._vetoes[key] = vote_store.excluded_pks(self.db, key[0], *span)
+                vetoed |= self._vetoes[key]
+        return vetoed & set(pks)
+
+    def _sims(self, ids: tuple[str, ...]) -> taste.Similarities:
+        """Each paper's similarities to the pool, computed once per pool whichever channels voted on it."""
+        cache = self._pool_sims.setdefault(ids, {})
+        candidates = self._index(ids)
+
+        def sims_of(paper: str) -> dict[str, float]:
+            if paper not in cache:
+                vector = self.vectors([paper]).get(paper, {})
+                sims = taste.similarities(vector, candidates)
+                # Near-zero similarities move no ranking; dropping them saves work (0.01 and up cost quality: bench).
+                cache[paper] = {p: v for p, v in sims.items() if v >= MIN_SIMILARITY}
+            return cache[paper]
+
+        return sims_of
+
+    def _query_sims(self, ids: tuple[str, ...], topics: Sequence[str]) -> dict[str, float]:
+        key = (ids, tuple(sorted(topics)))
+        if key not in self._topic_sims:
+            query = self.query(topics)
+            self._topic_sims[key] = taste.similarities(query, self._index(ids)) if query else {}
+        return self._topic_sims[key]
+
+    def __call__(self, ref: ChannelRef, pk_of: Mapping[str, int], topics: Sequence[str]) -> TasteView | None:
+        """The channel's taste over a pool (arXiv id -> pk), or None when it has not voted yet."""
+        profile = self.profile(ref)
+        if profile.up + profile.down == 0:
+            return None
+        ids = tuple(sorted(pk_of))
+        scored = taste.score_all(profile, ids, self._sims(ids), self._query_sims(ids, topics))
+        ups = {paper: count for paper, _, count in profile.liked}
+        like = {
+            pk_of[paper]: (self._titles.get(s.nearest, s.nearest), ups.get(s.nearest, 0))
+            for paper, s in scored.items()
+            if s.nearest is not None and s.similarity >= LIKE_THRESHOLD
+        }
+        scores = normalise({pk_of[paper]: s.score for paper, s in scored.items()})
+        # A paper the channel already liked was seen: taste never offers it again. (A 👎 only lowers a
+        # paper: one member pressing 👎 must not be able to hide it from everyone.)
+        liked = {pk_of[p] for p, _, _ in profile.liked if p in pk_of}
+        return TasteView(scores, like, frozenset(self._vetoed(topics, list(pk_of.values())) | liked))
+
+
+def tasted_builder(db: sqlite_utils.Database) -> DigestBuilder:
+    """A DigestBuilder whose digests learn from each channel's votes (one per delivery pass)."""
+    return DigestBuilder(db, taste=TasteScorer(db))
