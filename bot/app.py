@@ -19,9 +19,10 @@ from rich.console import Console
 from paperbot.adapters.console import ConsoleAdapter
 from paperbot.bot import ingest
 from paperbot.bot.config import ConfigError, Settings
-from paperbot.bot.delivery import DeliveryReport, Outcome, deliver_due
+from paperbot.bot.delivery import deliver_due
 from paperbot.bot.factories import defaults_of, hf_client, open_database, policy_of
 from paperbot.bot.jobs import Jobs
+from paperbot.bot.outcomes import DeliveryReport, Outcome
 from paperbot.bot.ports import AdapterFatal, ChatAdapter
 from paperbot.bot.service import Service
 from paperbot.storage import channels as channel_store
@@ -44,7 +45,8 @@ def build_adapters(settings: Settings, service: Service) -> dict[str, ChatAdapte
     adapters: dict[str, ChatAdapter] = {"console": ConsoleAdapter()}
     multi_workspace = bool(settings.slack_client_id and settings.slack_client_secret)
     if settings.slack_bot_token or multi_workspace:
-        from paperbot.adapters.slack.app import OAuthConfig, SlackAdapter, SlackConfigError
+        from paperbot.adapters.slack.app import SlackAdapter, SlackConfigError
+        from paperbot.adapters.slack.http import OAuthConfig
 
         oauth = None
         if multi_workspace and settings.slack_client_secret:

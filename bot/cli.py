@@ -9,34 +9,26 @@ import logging
 import shlex
 import sqlite3
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from paperbot.bot import app as composition
-from paperbot.bot import weekly
+from paperbot.bot import cli_ingest, weekly
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import handle, search_reply
 from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
 from paperbot.bot.context import Context, Defaults
-from paperbot.bot.delivery import DeliveryReport
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
 from paperbot.bot.doctor import doctor
-from paperbot.bot.factories import hf_client, lane
-from paperbot.bot.file_reader import PreparedFile, read_files
-from paperbot.bot.ingest import FetchOutcome, fetch_days, import_files, store_papers
-from paperbot.bot.models import ChannelRef, Command, Digest, Paper, Reply, ReplyKind
-from paperbot.bot.progress import steps
+from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
+from paperbot.bot.outcomes import DeliveryReport
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
-from paperbot.bot.sources.arxiv import ArxivClient
-from paperbot.bot.sources.files import FileImportError, check_readable
-from paperbot.bot.sources.hf import SourceError
 from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.bot.votes import VALUES, cast_vote
@@ -64,11 +56,9 @@ def _db_path() -> Path | None:
         return None
 
 
-DAILY_PAPERS_BEGAN = date(2023, 5, 1)
-# A year of days per call: ~1 request a day, a few minutes; longer back-fills are split by the user.
-MAX_FETCH_DAYS = 366
-
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help=__doc__)
+app.command("import")(cli_ingest.import_cmd)
+app.command()(cli_ingest.fetch)
 
 
 @app.callback()
@@ -82,139 +72,6 @@ def _setup(
     )
 
 
-@app.command("import")
-def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="HF daily_papers JSON arrays or JSONL files")],
-    day: Annotated[
-        str | None, typer.Option("--date", help="list the papers on this day (YYYY-MM-DD)")
-    ] = None,
-) -> None:
-    """Load papers from files (idempotent: importing twice only refreshes counters; all or nothing)."""
-    if day:
-        parse_day(day, "--date")
-    try:
-        check_readable(files)
-    except FileImportError as exc:
-        raise fail(str(exc)) from None
-    db = context(settings()).db
-    with steps(err, "importing", len(files), "files", every=0) as advance:  # a line per file below
-
-        def report(done: PreparedFile, days: dict[str, int]) -> None:
-            skipped = done.batch.skipped_line(done.path.name)
-            for warning in [*done.batch.warnings, *([skipped] if skipped else [])]:
-                err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
-            listed = ", ".join(f"{d} ({n})" for d, n in sorted(days.items())) or "no daily list"
-            out.print(
-                f"{done.path.name}: {len(done.batch.papers)} papers; {listed}",
-                highlight=False,
-                soft_wrap=True,
-            )
-            advance(1)
-
-        try:
-            import_files(db, read_files(files, day), report)
-        except FileImportError as exc:
-            raise fail(f"{exc}; nothing was imported") from None
-
-
-@app.command()
-def fetch(
-    day: Annotated[str | None, typer.Option("--date", help="one day (YYYY-MM-DD)")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="every day from this one to today")] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="with --since: the last day (default today)")
-    ] = None,
-    arxiv: Annotated[
-        str | None,
-        typer.Option("--arxiv", help="instead: the newest papers of an arXiv category, e.g. cs.LG"),
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="with --arxiv: how many")] = 100,
-) -> None:
-    """Fetch Hugging Face daily lists (or, with --arxiv, a category's newest papers) into the database."""
-    if arxiv:
-        return fetch_arxiv(arxiv, limit)
-    if day and since:
-        raise fail("use --date or --since, not both")
-    if until and not since:
-        raise fail("--until goes with --since")
-    today = datetime.now(UTC).date()
-    if since:
-        start = parse_day(since, "--since")
-        end = min(parse_day(until, "--until"), today) if until else today
-        if start > end:
-            raise fail("--since is after the last day to fetch (today, or --until)")
-        if start < DAILY_PAPERS_BEGAN:
-            raise fail(
-                f"--since must be on or after {DAILY_PAPERS_BEGAN} (when Hugging Face Daily Papers began)"
-            )
-        if (end - start).days + 1 > MAX_FETCH_DAYS:
-            raise fail(
-                f"--since covers {(end - start).days + 1} days; fetch at most {MAX_FETCH_DAYS} per call "
-                "(use --until to fetch a longer stretch in steps)"
-            )
-        days = [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
-    else:
-        days = [parse_day(day, "--date") if day else today]
-    cfg = settings()
-    context(cfg)  # a bad database fails here, in one line
-
-    def report(outcome: FetchOutcome) -> None:
-        # One line per day as it completes: progress that also reads well in a log.
-        if outcome.unreachable:
-            left = len(days) - days.index(date.fromisoformat(outcome.day)) - 1
-            later = f"; stopped, {left} later day{'s' if left != 1 else ''} not fetched" if left else ""
-            err.print(
-                f"[red]{outcome.day}: {outcome.error}{later}[/red] (`paperbot doctor` checks the connection)",
-                highlight=False,
-                soft_wrap=True,
-            )
-        elif outcome.error:
-            err.print(f"[red]{outcome.day}: {outcome.error}[/red]", highlight=False, soft_wrap=True)
-        else:
-            skipped = f" ({outcome.skipped} bad records skipped)" if outcome.skipped else ""
-            out.print(f"{outcome.day}: {outcome.count} papers{skipped}", highlight=False, soft_wrap=True)
-
-    async def go() -> list[FetchOutcome]:
-        db_lane = lane(cfg)
-        try:
-            async with hf_client(cfg) as client:
-                with steps(err, "fetching", len(days), "days", every=0) as advance:
-
-                    def done(outcome: FetchOutcome) -> None:
-                        report(outcome)
-                        advance(1)
-
-                    return await fetch_days(db_lane, client, days, done)
-        finally:
-            db_lane.close()
-
-    outcomes = asyncio.run(go())
-    if all(o.error for o in outcomes):
-        raise typer.Exit(1)
-
-
-def fetch_arxiv(category: str, limit: int) -> None:
-    """arXiv as the second source: papers become searchable (they are on no Daily Papers list)."""
-    cfg = settings()
-    db = context(cfg).db
-
-    async def go() -> list[Paper]:
-        client = ArxivClient(cfg.arxiv_api_url, timeout=cfg.http_timeout)
-        try:
-            return await client.newest(category, limit)
-        finally:
-            await client.aclose()
-
-    try:
-        papers = asyncio.run(go())
-    except (ValueError, SourceError) as exc:
-        raise fail(str(exc)) from None
-    store_papers(db, papers)
-    out.print(f"arXiv {category}: {len(papers)} papers")
-
-
-# ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
-# `paperbot search -- -moe` works too, as usual on command lines.
 @app.command("search", context_settings={"ignore_unknown_options": True})
 def search_cmd(
     query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, video author:"Jan Kautz"')],

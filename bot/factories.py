@@ -9,7 +9,7 @@ import sqlite_utils
 
 from paperbot.bot.config import ConfigError, Settings
 from paperbot.bot.context import Defaults
-from paperbot.bot.delivery import Policy
+from paperbot.bot.outcomes import Policy
 from paperbot.bot.sources.hf import HFClient
 from paperbot.storage.db import open_db
 from paperbot.storage.worker import Lane

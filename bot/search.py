@@ -1,4 +1,8 @@
-"""Search: a prepared query (bot.query_prep), candidates from FTS5, re-ranked with bot.ranking."""
+"""Search: a prepared query (bot.query_prep), candidates from FTS5, re-ranked with bot.ranking.
+
+Why this module is longer than ~300 lines: candidate retrieval and scoring are one pipeline whose
+stages share the prepared query and scope; query preparation is already its own module (query_prep).
+"""
 
 from __future__ import annotations
 

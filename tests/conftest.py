@@ -11,9 +11,10 @@ import sqlite_utils
 
 from paperbot.bot.app import Bot
 from paperbot.bot.config import load_settings
-from paperbot.bot.delivery import DeliveryReport, deliver_due
+from paperbot.bot.delivery import deliver_due
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef, Digest
+from paperbot.bot.outcomes import DeliveryReport
 from paperbot.bot.ports import ChatAdapter, PostKey
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily

@@ -12,9 +12,9 @@ import time_machine
 
 from paperbot.bot.app import Bot
 from paperbot.bot.config import load_settings
-from paperbot.bot.delivery import Policy
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
+from paperbot.bot.outcomes import Policy
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.bot.status import channel_status

@@ -3,6 +3,7 @@ under it, so installing paperbot never clashes with PyPI's `adapters` or `storag
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,22 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_wheel_has_one_top_level_package(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            str(ROOT),
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            tmp_path,
-        ],
-        check=True,
-        capture_output=True,
-    )
+    source = tmp_path / "src"  # built from a copy, in it: setuptools leaves a build/ folder behind
+    for name in ("bot", "adapters", "storage"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    wheel_cmd = ["pip", "wheel", ".", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
+    subprocess.run([sys.executable, "-m", *wheel_cmd], check=True, capture_output=True, cwd=source)
     (wheel,) = tmp_path.glob("paperbot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
