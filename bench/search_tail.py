@@ -27,27 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import or_expression
+from search_speed import QUERIES
 
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
 from paperbot.storage.db import open_db
 
-QUERIES = [
-    "moe", "kv cache", "llm", "vlm", "rag", "rlvr", "grpo", "dpo", "lora", "3dgs",
-    "the", "model", "data", "learning", "model -model", "reasoning -model", "language model -large",
-    "agents -benchmark", "diffusion -video", "large language models -survey",
-    "efficient inference of large language models", "reinforcement learning for reasoning",
-    "mixture of experts routing", "how can we make transformers faster at long context inference",
-    "benchmark for evaluating multimodal large language models on video understanding",
-    "small models that reason as well as large ones", "embodied agents in simulation",
-    "world model for robot manipulation", "text-to-image diffusion", "video generation",
-    "speculative decoding", "vision language model", "chain of thought", "reward model",
-    "code generation", "mathematical reasoning", "image editing", "sparse attention",
-    "quantization", "long context", "tool use agents", "3d gaussian splatting",
-    '"large language model"', '"chain of thought"', '"reinforcement learning" reasoning',
-    'author:"hao li"', "author:li reasoning", "reinforcment learning", "difusion transformer",
-    "multimodal reasoning benchmark",
-]  # fmt: skip
 _WORD = re.compile(r"[^\W_]+")
 
 
