@@ -78,6 +78,19 @@ async def paperbot(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str
     return proc.returncode or 0, out.decode()
 
 
+async def running_bot(env: dict[str, str], cwd: Path, db_path: Path) -> asyncio.subprocess.Process:
+    """`paperbot run` in a process of its own, once it holds the database's delivery lock."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "paperbot.bot", "run", env=env, cwd=cwd, stderr=asyncio.subprocess.PIPE
+    )
+    lock = Path(f"{db_path}.lock")
+    for _ in range(200):
+        if lock.exists() and "paperbot run" in lock.read_text():
+            break
+        await asyncio.sleep(0.05)
+    return proc
+
+
 def counts(slack: FakeSlack, channels: list[str]) -> dict[str, int]:
     return {c: len(slack.messages(c)) for c in channels}
 
@@ -142,15 +155,8 @@ async def test_a_second_run_on_the_same_database_refuses_in_one_line(
     db_path = tmp_path / "bot.db"
     channels = prepare(db_path, fake_slack)
     env = slack_env(db_path, fake_slack)
-    first = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "paperbot.bot", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
-    )
+    first = await running_bot(env, tmp_path, db_path)
     try:
-        lock = Path(f"{db_path}.lock")
-        for _ in range(200):
-            if lock.exists() and "paperbot run" in lock.read_text():
-                break
-            await asyncio.sleep(0.05)
         # a second `run` must give up at once, not start delivering beside the first
         code, out = await asyncio.wait_for(paperbot(env, tmp_path, "run"), 30)
         assert code != 0
@@ -173,15 +179,8 @@ async def test_the_same_database_through_a_symlink_has_the_same_lock(
     link = tmp_path / "link.db"
     link.symlink_to(db_path)
     env = slack_env(db_path, fake_slack)
-    first = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "paperbot.bot", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
-    )
+    first = await running_bot(env, tmp_path, db_path)
     try:
-        lock = Path(f"{db_path}.lock")
-        for _ in range(200):
-            if lock.exists() and "paperbot run" in lock.read_text():
-                break
-            await asyncio.sleep(0.05)
         code, out = await asyncio.wait_for(
             paperbot({**env, "PAPERBOT_DB": str(link)}, tmp_path, "deliver", "--at", AT), 30
         )
