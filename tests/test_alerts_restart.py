@@ -5,7 +5,6 @@ through the fan-out, restarted, and every channel counted: exactly one alert eac
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,11 +15,10 @@ from paperbot.storage import channels as channel_store
 from paperbot.storage import follows as follow_store
 from paperbot.storage.db import open_db
 from tests.factories import day_items, hf_item
-from tests.fakes.discord import BOT_TOKEN as DISCORD_TOKEN
 from tests.fakes.discord import GUILD_ID, FakeDiscord
 from tests.fakes.hf import FakeHF
-from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
-from tests.test_restart import discord_id, free_port, healthy, spawn, wait_until
+from tests.fakes.slack import FakeSlack
+from tests.test_restart import discord_id, free_port, healthy, run_env, spawn, wait_until
 
 SLACK_CHANNELS, DISCORD_CHANNELS = 8, 4
 CHANNELS = SLACK_CHANNELS + DISCORD_CHANNELS
@@ -63,21 +61,7 @@ async def test_sigkill_between_fetch_and_alert_never_duplicates_or_loses(
         fake_hf.requests.clear()
         db_path = tmp_path / f"trial{trial}.db"
         prepare(db_path, slack, discord)
-        env = {
-            **os.environ,
-            "PAPERBOT_DB": str(db_path),
-            "HF_API_URL": fake_hf.url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": slack.api_url,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "DISCORD_TOKEN": DISCORD_TOKEN,
-            "DISCORD_API_BASE": discord.api_base,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-            "PAPERBOT_HTTP_PORT": "0",
-            "PAPERBOT_LOG_LEVEL": "WARNING",
-        }
-        for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DISCORD_SHARDS"):
-            env.pop(name, None)
+        env = run_env(db_path, fake_hf, slack, discord)
         proc = await spawn(env)
         if kill_after == 0:
             reached = await wait_until(lambda: bool(fake_hf.requests), 30)

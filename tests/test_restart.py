@@ -78,6 +78,26 @@ def prepare(db_path: Path, slack: FakeSlack, discord: FakeDiscord, today: str) -
     db.close()
 
 
+def run_env(db_path: Path, hf: FakeHF, slack: FakeSlack, discord: FakeDiscord) -> dict[str, str]:
+    """The environment of a `paperbot run` process against the three stand-ins."""
+    env = {
+        **os.environ,
+        "PAPERBOT_DB": str(db_path),
+        "HF_API_URL": hf.url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DISCORD_TOKEN": DISCORD_TOKEN,
+        "DISCORD_API_BASE": discord.api_base,
+        "DISCORD_GATEWAY_URL": discord.gateway_url,
+        "PAPERBOT_HTTP_PORT": "0",
+        "PAPERBOT_LOG_LEVEL": "WARNING",
+    }
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DISCORD_SHARDS"):
+        env.pop(name, None)
+    return env
+
+
 async def spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -149,21 +169,7 @@ async def test_sigkill_during_fan_out_never_duplicates_or_loses(
         discord.channels.clear()
         db_path = tmp_path / f"trial{trial}.db"
         prepare(db_path, slack, discord, today)
-        env = {
-            **os.environ,
-            "PAPERBOT_DB": str(db_path),
-            "HF_API_URL": fake_hf.url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": slack.api_url,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "DISCORD_TOKEN": DISCORD_TOKEN,
-            "DISCORD_API_BASE": discord.api_base,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-            "PAPERBOT_HTTP_PORT": "0",
-            "PAPERBOT_LOG_LEVEL": "WARNING",
-        }
-        for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DISCORD_SHARDS"):
-            env.pop(name, None)
+        env = run_env(db_path, fake_hf, slack, discord)
         proc = await spawn(env)
         reached = await wait_until(lambda k=kill_after: posted(slack, discord) >= k, 30)  # type: ignore[misc]
         assert reached, f"trial {trial}: the bot never reached {kill_after} posts"
