@@ -33,9 +33,16 @@ class QueryError(ValueError):
 Phrase = tuple[str, ...]  # lower-case alphanumeric tokens, searched as adjacent words
 
 
-# Left out of loose matches and of the concept list (they still count inside phrases).
+# Left out of loose matches and of the concept list (they still count inside phrases): articles,
+# prepositions, and the pronouns, question words and auxiliaries of a question typed as a sentence ("how
+# can we make transformers faster"). Not words that start technical compounds: few(-shot), out(-of-),
+# no(-reference), all(-in-one), over(-smoothing), self(-driving), up(-sampling).
 _STOPWORD_TEXT = (
-    "a an the of for in on at to and or with by from via is are be as into using based towards toward"
+    "a an the of for in on at to and or with by from via is are be as into using based towards toward "
+    "how what which who whom why when where whose can could would should will shall may might must "
+    "do does did done doing we our us you your they their them it its i me my he she his her "
+    "this that these those was were been being has have had than then there here so such "
+    "if but because while about"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -64,6 +71,11 @@ class ParsedQuery:
 
 def tokens(text: str) -> Phrase:
     return tuple(t.lower() for t in _WORD.findall(text))[:MAX_TERM_TOKENS]
+
+
+def words_of(text: str) -> Phrase:
+    """Every word of a text (a title), lower case, as queries spell them."""
+    return tuple(_WORD.findall(text.lower()))
 
 
 def parse(text: str) -> ParsedQuery:
@@ -156,16 +168,20 @@ def _title_spellings(phrase: Phrase) -> list[Phrase]:
     return [phrase, (*head, other)]
 
 
-MAX_TITLE_CONCEPTS = 3  # a longer question is rarely a title's phrase, and each miss walks whole doclists
+MAX_TITLE_CONCEPTS = 3  # a longer question is rarely a title's phrase
 
 
-def title_phrase(query: ParsedQuery) -> str | None:
-    """The typed topic as a phrase in the title, for the slim title index (words_fts); None for long
-    questions and for queries with filters that index cannot apply (exclusions, authors)."""
+def title_spellings(query: ParsedQuery) -> list[Phrase]:
+    """The typed topic as a title would write it (its last word singular and plural), for the title
+    look-ups; none for long questions and for queries with filters those cannot apply (exclusions,
+    authors)."""
     typed = [c for c in query.concepts if c.weight == 1.0]
     if query.excluded or query.authors or not typed or len(typed) > MAX_TITLE_CONCEPTS:
-        return None
+        return []
     phrases = [p for p in (typed[0].phrases if len(typed) == 1 else [query.typed]) if p]
-    if not phrases:
-        return None
-    return "title : (" + " OR ".join(quote(v) for p in phrases for v in _title_spellings(p)) + ")"
+    return [v for p in phrases for v in _title_spellings(p)]
+
+
+def title_words_expr(words: list[str]) -> str:
+    """One-word titles spellings as an expression for the slim title index (words_fts)."""
+    return "title : (" + " OR ".join(quote((w,)) for w in words) + ")"

@@ -8,27 +8,29 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
-from paperbot.bot import evidence, ranking
+from paperbot.bot import bm25, evidence, ranking
 from paperbot.bot.models import Paper
 from paperbot.bot.query import (
     STOPWORDS,
     Concept,
     ParsedQuery,
+    Phrase,
     quote,
-    title_phrase,
+    title_spellings,
+    title_words_expr,
     to_fts,
     tokens,
+    words_of,
 )
 from paperbot.bot.query_prep import phrase_variants, prepare
 from paperbot.storage import papers as paper_store
-from paperbot.storage import search_index
+from paperbot.storage import search_index, title_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +39,13 @@ FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
 FEEDBACK_PAGE = 10
-BM25_MAX_PHRASES = 4  # terms and phrases in one expression that bm25() may score
-BM25_SMALL_ARCHIVE = 50_000  # below this many papers bm25() may score multi-word phrases too
 EVIDENCE_DEPTH = 40  # candidates whose text evidence reads; the rest keep FTS order below them
 CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
 FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
 TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 DF_CAP = 5000  # document frequencies are counted this far
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
+COMMON = 0.5  # a word in more than this share of papers narrows a search too little to be required
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
     labels: dict[int, tuple[str, ...]] = {}
     signals = search_index.paper_signals(db, pks)
     features = []
-    for pk, bm25 in candidates:
+    for pk, lexical in candidates:
         doc, seen = docs.get(pk, empty), found[pk]
         present = [
             (c, share, s > 0, t) for (c, share), s, t in zip(typed, seen.concepts, seen.in_title, strict=True)
@@ -158,7 +159,7 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
         features.append(
             ranking.Features(
                 pk=pk,
-                bm25=bm25,
+                bm25=lexical,
                 coverage=sum(share for _, share, hit, _ in present if hit)
                 + sum(share for forms, share in added if evidence.present(doc, forms)),
                 title_coverage=sum(share for _, share, _, titled in present if titled),
@@ -176,22 +177,46 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
     return [(pk, scores[pk], labels[pk]) for pk in ordered]
 
 
+@dataclass(frozen=True)
+class Frequencies:
+    """How common each query word is (estimated over a bounded sample of the index), for BM25 and for
+    leaving very common words out of the words every candidate must hold."""
+
+    terms: bm25.Terms
+    shares: dict[str, float]
+
+    @classmethod
+    def of(cls, db: sqlite_utils.Database, query: ParsedQuery) -> Frequencies:
+        words = sorted({w for c in query.concepts for p in c.phrases for w in p if w not in STOPWORDS})
+        shares, total = search_index.doc_shares(db, {w: quote((w,)) for w in words})
+        return cls(bm25.Terms.of(shares, total), shares)
+
+    def common(self, concept: Concept) -> bool:
+        """Whether most papers hold the concept: each of its forms holds a word in over COMMON of them."""
+        return all(
+            any(self.shares.get(w, 0.0) > COMMON for w in p if w not in STOPWORDS) for p in concept.phrases
+        )
+
+
 def _best(
-    db: sqlite_utils.Database, expression: str, depth: int, cap: int
+    db: sqlite_utils.Database, expression: str, depth: int, cap: int, freq: Frequencies
 ) -> tuple[list[tuple[int, float]], bool]:
     """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
-    else among the newest `cap` (FTS5 scores every row it ranks, so the window bounds the work).
-    Returns the rows and whether every match was considered."""
-    floor = search_index.nth_newest(db, expression, cap)
-    ranges: tuple[search_index.Range, ...] = search_index.EVERYTHING if floor is None else ((floor, None),)
-    phrases = re.findall(r'"([^"]*)"', expression)
-    costly = any(" " in p for p in phrases) and paper_store.paper_count(db) > BM25_SMALL_ARCHIVE
-    if len(phrases) > BM25_MAX_PHRASES or costly:
-        # FTS5's bm25() counts every phrase of the expression over the whole index before it scores a row
-        # (profiled at 1M papers: ~50 ms a multi-word phrase, ~0.5 s for a seven-concept question). Such
-        # queries are ranked by the evidence read from their candidates' text instead.
-        return [(pk, 0.0) for pk in search_index.fts_ids(db, expression, ranges)][:depth], floor is None
-    return search_index.fts_ranked(db, expression, depth, ranges), floor is None
+    else among the newest `cap`: one walk of the index by rowid, which stops after `cap` matches, then
+    BM25 over those candidates' text (bot.bm25). Returns the rows and whether every match was considered."""
+    ids = search_index.fts_ids(db, expression, newest=cap)
+    scored = bm25.scores(search_index.evidence_texts(db, ids), freq.terms)
+    return bm25.best(scored, depth), len(ids) < cap
+
+
+def _required(query: ParsedQuery, freq: Frequencies) -> ParsedQuery:
+    """The query whose every concept a full-coverage candidate must hold: without the concepts most
+    papers hold ("model" in "reward model"), unless that would leave none. Such a word narrows the
+    candidates little, yet walking its doclist is the dearest part of the look-up; the evidence read
+    from each candidate's text still counts it for coverage and labels."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    rare = [c for c in typed if not freq.common(c)]
+    return replace(query, concepts=rare) if rare and len(rare) < len(typed) else query
 
 
 def _candidates(
@@ -205,16 +230,16 @@ def _candidates(
     explicit recency window. Papers covering part of the query fill the remaining places, ranked among
     the newest CAP of them.
     """
+    freq = Frequencies.of(db, query)
     expression = to_fts(query)
     if scope is not None:
-        return fts_in_scope(db, expression, scope)[:depth], True
-    full_expr = to_fts(query, require_all=True)
-    found, complete = _best(db, full_expr, depth, FULL_CAP)
-    # Titles holding the topic as a phrase come first, from the slim title index (the newest TITLE_DEPTH
-    # of them, a cheap walk): the full-coverage window must not hide "The Flip Side of RLHF: ... Reward
-    # Model ..." from "reward model" because thousands of newer abstracts mention both words.
-    phrase = title_phrase(query)
-    titled = search_index.title_newest(db, phrase, TITLE_DEPTH) if phrase else []
+        return fts_in_scope(db, expression, scope, freq)[:depth], True
+    full_expr = to_fts(_required(query, freq), require_all=True)
+    found, complete = _best(db, full_expr, depth, FULL_CAP, freq)
+    # When the full-coverage window is full, the newest titles holding the topic as a phrase come first:
+    # the window must not hide "The Flip Side of RLHF: ... Reward Model ..." from "reward model" because
+    # thousands of newer abstracts mention both words. (When it is not full they are among its papers.)
+    titled = [] if complete else _titled(db, title_spellings(query))
     if titled:
         score = dict(found)
         top = max(score.values(), default=0.0)
@@ -222,16 +247,34 @@ def _candidates(
             row for row in found if row[0] not in set(titled)
         ]
     if len(found) < depth and full_expr != expression:
-        partial, whole = _best(db, expression, depth, CAP)
+        partial, whole = _best(db, expression, depth, CAP, freq)
         have = {pk for pk, _ in found}
         found += [row for row in partial if row[0] not in have][: depth - len(found)]
         complete = complete and whole
     return found, complete
 
 
-def fts_in_scope(db: sqlite_utils.Database, expression: str, scope: Scope) -> list[tuple[int, float]]:
-    ranked = search_index.fts_ranked(db, expression, None, scope.ranges)
-    return [row for row in ranked if scope.allowed is None or row[0] in scope.allowed]
+def _titled(db: sqlite_utils.Database, spellings: Sequence[Phrase]) -> list[int]:
+    """The newest TITLE_DEPTH papers whose title holds one of the spellings: one-word ones from the slim
+    title index, longer ones from the title-pairs index, then checked as phrases in the titles."""
+    words = [p[0] for p in spellings if len(p) == 1]
+    phrases = [p for p in spellings if len(p) > 1]
+    found = search_index.title_newest(db, title_words_expr(words), TITLE_DEPTH) if words else []
+    if phrases:
+        titles = search_index.titles(db, title_pairs.newest(db, phrases, TITLE_DEPTH))
+        found += [pk for pk, title in titles.items() if _holds(words_of(title), phrases)]
+    return sorted(set(found), reverse=True)[:TITLE_DEPTH]
+
+
+def _holds(words: Phrase, phrases: Sequence[Phrase]) -> bool:
+    return any(words[i : i + len(p)] == p for p in phrases for i in range(len(words) - len(p) + 1))
+
+
+def fts_in_scope(
+    db: sqlite_utils.Database, expression: str, scope: Scope, freq: Frequencies
+) -> list[tuple[int, float]]:
+    ids = sorted(scope.ids(db, expression), reverse=True)
+    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), freq.terms), len(ids))
 
 
 def _feedback_terms(db: sqlite_utils.Database, query: ParsedQuery, ranked: Ranked) -> list[str]:

@@ -6,7 +6,9 @@ import sqlite3
 
 import sqlite_utils
 
-_INDEXES = ("papers_fts", "words_fts")
+from paperbot.storage import title_pairs
+
+_INDEXES = ("papers_fts", "words_fts", "title_pairs")
 
 
 def problems(db: sqlite_utils.Database) -> list[str]:
@@ -26,10 +28,12 @@ def problems(db: sqlite_utils.Database) -> list[str]:
 
 
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
-    """Re-create both search indexes from the papers table (words_fts keeps no content: refill it)."""
+    """Re-create the search indexes from the papers table (the contentless ones are emptied and refilled)."""
     with db.conn:
         db.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
         db.execute("INSERT INTO words_fts(words_fts) VALUES ('delete-all')")
         db.execute(
             "INSERT INTO words_fts(rowid, title, keywords_text) SELECT pk, title, keywords_text FROM papers"
         )
+        db.execute("INSERT INTO title_pairs(title_pairs) VALUES ('delete-all')")
+        title_pairs.fill(db)

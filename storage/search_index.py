@@ -3,7 +3,7 @@ rowid range, the newest matches, counts, the title dictionary, and the text and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlite_utils
 
@@ -65,6 +65,24 @@ def fts_ids(
     return found
 
 
+SAMPLE = 2_000  # the newest papers a document frequency is estimated from
+
+
+def doc_shares(db: sqlite_utils.Database, expressions: Mapping[str, str]) -> tuple[dict[str, float], int]:
+    """key -> the share of documents matching its expression, estimated over the newest SAMPLE papers
+    (bounded work whatever the archive's size; exact below it); and the number of papers."""
+    top = int(db.execute("SELECT coalesce(max(pk), 0) FROM papers").fetchone()[0])
+    floor = max(top - SAMPLE, 0)
+    sampled = max(top - floor, 1)  # papers are never deleted: pks run 1..top
+    shares = {}
+    for key, expression in expressions.items():
+        row = db.execute(
+            "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ? AND rowid > ?", [expression, floor]
+        ).fetchone()
+        shares[key] = int(row[0]) / sampled
+    return shares, top
+
+
 def nth_newest(db: sqlite_utils.Database, expression: str, n: int) -> int | None:
     """The rowid of the `n`-th newest match of `expression`, or None when fewer match (a cheap walk by
     rowid, no scoring): the floor of a recency window holding the newest `n` matches."""
@@ -124,6 +142,14 @@ def paper_signals(
         list(pks),
     ).fetchall()
     return {int(r[0]): (int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows}
+
+
+def titles(db: sqlite_utils.Database, pks: Sequence[int]) -> dict[int, str]:
+    if not pks:
+        return {}
+    marks = ",".join("?" for _ in pks)
+    rows = db.execute(f"SELECT pk, title FROM papers WHERE pk IN ({marks})", list(pks)).fetchall()
+    return {int(r[0]): r[1] for r in rows}
 
 
 def titles_and_keywords(db: sqlite_utils.Database, pks: Sequence[int]) -> list[str]:
