@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 K1, B = 1.2, 0.75  # FTS5's constants
 MIN_IDF = 1e-6  # as FTS5: a word in most documents still counts a little, never negatively
-TITLE_W, ABSTRACT_W, KEYWORDS_W = 4.0, 1.0, 2.0  # as storage.papers.BM25_WEIGHTS
+TITLE_W, ABSTRACT_W, KEYWORDS_W = 4, 1, 2  # as storage.papers.BM25_WEIGHTS
 # ASCII punctuation and symbols become spaces, so every word (and hyphenated part) follows a space.
 _TO_SPACE = bytes.maketrans(
     (string.punctuation + "\t\n\r").encode(), b" " * len(string.punctuation + "\t\n\r")
@@ -25,7 +25,7 @@ _TO_SPACE = bytes.maketrans(
 
 
 def prefix(term: str) -> str:
-    """The part of a query word its inflections share ("reasoning" -> "reaso", "agents" -> "agen"): the
+    """The part of a query word its inflections share ("reasoning" -> "reason", "agents" -> "agen"): the
     index matched candidates by Porter stem, and counting words that start with this approximates it."""
     if len(term) > 3 and term.endswith("s") and not term.endswith("ss"):
         term = term[:-1]  # "cars" -> "car"
@@ -50,11 +50,8 @@ class Terms:
         return cls(tuple(prefix(w) for w in words), tuple(idf))
 
 
-def _counts(text: str, prefixes: Sequence[bytes]) -> tuple[list[int], int]:
-    """Per prefix, the words of `text` starting with it; and (about) the number of words. Bytes, a
-    translation table and bytes.count, because this runs over every candidate's abstract."""
-    spaced = b" " + text.lower().encode("utf-8", "ignore").translate(_TO_SPACE)
-    return [spaced.count(p) for p in prefixes], spaced.count(b" ")
+def _spaced(text: str) -> bytes:
+    return text.lower().encode("utf-8", "ignore").translate(_TO_SPACE)
 
 
 def scores(docs: Mapping[int, tuple[str, str, str]], terms: Terms) -> dict[int, float]:
@@ -62,14 +59,15 @@ def scores(docs: Mapping[int, tuple[str, str, str]], terms: Terms) -> dict[int, 
     if not docs or not terms.prefixes:
         return dict.fromkeys(docs, 0.0)
     prefixes = [b" " + p.encode() for p in terms.prefixes]
-    weighted: dict[int, tuple[list[float], int]] = {}
+    weighted: dict[int, tuple[list[int], int]] = {}
     for pk, (title, keywords, abstract) in docs.items():
-        t, t_len = _counts(title, prefixes)
-        k, k_len = _counts(keywords, prefixes)
-        a, a_len = _counts(abstract, prefixes)
-        tf = [TITLE_W * x + KEYWORDS_W * y + ABSTRACT_W * z for x, y, z in zip(t, k, a, strict=True)]
-        weighted[pk] = (tf, t_len + k_len + a_len)
-    average = sum(length for _, length in weighted.values()) / len(weighted) or 1.0
+        # Each field written as many times as it weighs: one count per word gives the weighted frequency
+        # (bytes.count in C; this runs over every candidate's abstract).
+        title_b, keywords_b, abstract_b = _spaced(title), _spaced(keywords), _spaced(abstract)
+        text = b" " + b" ".join([title_b] * TITLE_W + [keywords_b] * KEYWORDS_W + [abstract_b] * ABSTRACT_W)
+        length = title_b.count(b" ") + keywords_b.count(b" ") + abstract_b.count(b" ") + 3
+        weighted[pk] = ([text.count(p) for p in prefixes], length)
+    average = sum(length for _, length in weighted.values()) / len(weighted)
     result = {}
     for pk, (tf, length) in weighted.items():
         norm = K1 * (1 - B + B * length / average)

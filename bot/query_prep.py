@@ -28,6 +28,7 @@ MIN_PLURAL_DEFINITIONS = 2
 MIN_SPLIT_LEN = 7  # a closed compound is at least this long ("multimodal", "selfdriving")
 MIN_PART_LEN = 3
 MIN_COMPOUND_PAPERS = 2  # the other spelling must be how at least this many papers write it
+COMPOUND_WINDOW = 50_000  # ... among the newest this many
 MAX_PHRASES = 3  # each phrase costs position-list reads over the whole scope
 
 
@@ -69,6 +70,12 @@ def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: lis
                         concept.add((short,))
 
 
+def _compound_count(db: sqlite_utils.Database, spelling: Phrase) -> int:
+    # Among the newest COMPOUND_WINDOW papers: "under standing" is a rare phrase of common words, and
+    # FTS5 finds that out by walking both words' doclists to the end.
+    return search_index.fts_count(db, quote(spelling), cap=MIN_COMPOUND_PAPERS, newest=COMPOUND_WINDOW)
+
+
 def _expand_compounds(db: sqlite_utils.Database, query: ParsedQuery) -> None:
     """Closed and open compounds both ways, as the archive writes them: "multimodal" also finds
     "multi-modal" / "multi modal", and "self driving" (or "self-driving") also finds "selfdriving"."""
@@ -79,7 +86,7 @@ def _expand_compounds(db: sqlite_utils.Database, query: ParsedQuery) -> None:
             continue
         for at in range(MIN_PART_LEN, len(word) - MIN_PART_LEN + 1):
             parts = (word[:at], word[at:])
-            if search_index.fts_count(db, quote(parts), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
+            if _compound_count(db, parts) >= MIN_COMPOUND_PAPERS:
                 concept.add(parts)
                 break
     for left, right in itertools.pairwise(typed):
@@ -87,7 +94,7 @@ def _expand_compounds(db: sqlite_utils.Database, query: ParsedQuery) -> None:
         closed = (a + b,)
         if a in STOPWORDS or b in STOPWORDS or len(closed[0]) < MIN_SPLIT_LEN:
             continue
-        if search_index.fts_count(db, quote(closed), cap=MIN_COMPOUND_PAPERS) >= MIN_COMPOUND_PAPERS:
+        if _compound_count(db, closed) >= MIN_COMPOUND_PAPERS:
             left.add(closed)
             right.add(closed)
 

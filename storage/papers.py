@@ -81,14 +81,11 @@ def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> set[str]:
     previous maximum) are indexed here, in the same transaction.
     """
     stamp = now_iso()
-    batch = list(papers)
-    rows = [_row(p, stamp) for p in batch]
+    rows = [_row(p, stamp) for p in papers]
     with transaction(db):
         before = db.execute("SELECT coalesce(max(pk), 0) FROM papers").fetchone()[0]
-        stored = _stored_titles(db, [p.id for p in batch])
         db.conn.executemany(_UPSERT, rows)
-        retitled = [(*stored[p.id], p.title) for p in batch if p.id in stored and stored[p.id][1] != p.title]
-        title_pairs.replace(db, retitled)
+        title_pairs.refresh_retitled(db)
         db.execute(
             "INSERT INTO papers_fts(rowid, title, summary, keywords_text, authors_text) "
             "SELECT pk, title, summary, keywords_text, authors_text FROM papers WHERE pk > ?",
@@ -101,17 +98,6 @@ def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> set[str]:
         title_pairs.add(db, db.execute("SELECT pk, title FROM papers WHERE pk > ?", [before]).fetchall())
         new = {r[0] for r in db.execute("SELECT id FROM papers WHERE pk > ?", [before]).fetchall()}
     return new
-
-
-def _stored_titles(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """id -> (pk, title) of the papers already stored: a changed title re-indexes its pairs."""
-    found: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-        chunk = list(ids[start : start + 900])
-        marks = ",".join("?" for _ in chunk)
-        rows = db.execute(f"SELECT id, pk, title FROM papers WHERE id IN ({marks})", chunk).fetchall()
-        found.update({r[0]: (int(r[1]), r[2]) for r in rows})
-    return found
 
 
 _FTS_TABLES = ("papers_fts", "words_fts", "title_pairs")

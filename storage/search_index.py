@@ -162,10 +162,16 @@ def titles_and_keywords(db: sqlite_utils.Database, pks: Sequence[int]) -> list[s
     return [r[0] for r in rows]
 
 
-def fts_count(db: sqlite_utils.Database, expression: str, cap: int) -> int:
-    """Documents matching `expression`, counting no further than `cap` (cheap for common words)."""
+def fts_count(db: sqlite_utils.Database, expression: str, cap: int, newest: int | None = None) -> int:
+    """Documents matching `expression`, counting no further than `cap` (cheap for common words), among
+    the newest `newest` papers when given (bounded for phrases of common words that are rare)."""
+    floor = 0
+    if newest is not None:
+        top = int(db.execute("SELECT coalesce(max(pk), 0) FROM papers").fetchone()[0])
+        floor = max(top - newest, 0)
     row = db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)", [expression, cap]
+        "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? AND rowid > ? LIMIT ?)",
+        [expression, floor, cap],
     ).fetchone()
     return int(row[0])
 

@@ -4,8 +4,7 @@ A title phrase such as "reinforcement learning for reasoning" is rare, but its w
 phrase by walking every paper whose title holds all of its words ("learning" and "for" are in a third of
 all titles), 20-40 ms at a million papers even when no title holds it. Its pairs are rare, so the same
 look-up as an AND of pairs reads short doclists: under a millisecond. The table keeps no text and no
-positions (contentless, detail=none); rows are added by storage.papers.save_papers and refreshed there
-when a title changes.
+positions (contentless, detail=none); storage.papers.save_papers adds rows and refreshes changed titles.
 """
 
 from __future__ import annotations
@@ -41,13 +40,19 @@ def add(db: sqlite_utils.Database, rows: Iterable[tuple[int, str | None]]) -> No
     )
 
 
-def replace(db: sqlite_utils.Database, changes: Iterable[tuple[int, str | None, str | None]]) -> None:
-    """(pk, old title, new title): a contentless table forgets a row given exactly what it indexed."""
-    for pk, old, new in changes:
+def refresh_retitled(db: sqlite_utils.Database) -> None:
+    """Re-index the titles that changed since the last call (noted by the papers_retitled trigger, with
+    the title the table indexed: a contentless table forgets a row only given exactly what it indexed)."""
+    rows = db.execute(
+        "SELECT r.pk, r.old_title, p.title FROM retitled r JOIN papers p ON p.pk = r.pk"
+    ).fetchall()
+    for pk, old, new in rows:
         db.execute(
             "INSERT INTO title_pairs(title_pairs, rowid, pairs) VALUES ('delete', ?, ?)", [pk, text_of(old)]
         )
         add(db, [(pk, new)])
+    if rows:
+        db.execute("DELETE FROM retitled")
 
 
 def fill(db: sqlite_utils.Database) -> None:

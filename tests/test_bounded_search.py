@@ -1,0 +1,97 @@
+"""Search whose work is bounded by its candidates, not the archive: BM25 over the candidates' own text with
+sampled document frequencies (bot.bm25), and title phrases found through the title-pairs index."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from paperbot.bot import bm25
+from paperbot.bot.ingest import store_papers
+from paperbot.bot.models import Paper
+from paperbot.bot.search import search
+from paperbot.storage import search_index, title_pairs
+from paperbot.storage.db import open_db
+from paperbot.storage.health import problems, rebuild_search_index
+
+
+def test_a_title_mention_outranks_an_abstract_mention_and_rare_words_weigh_more() -> None:
+    terms = bm25.Terms.of({"quantization": 0.01, "model": 0.9}, total=1000)
+    found = bm25.scores(
+        {
+            1: ("Quantization of large models", "", "We study a model."),
+            2: ("A study of models", "", "We study quantization of a model."),
+            3: ("A model of models", "", "A model, and a model, and more models."),
+        },
+        terms,
+    )
+    assert found[1] > found[2] > found[3]
+    assert terms.idf[terms.prefixes.index(bm25.prefix("model"))] == bm25.MIN_IDF  # in most papers: ~nothing
+
+
+def test_inflections_count_as_the_index_stems_them() -> None:
+    assert bm25.prefix("cars") == "car"
+    assert bm25.prefix("reasoning") == "reason"
+    terms = bm25.Terms.of({"cars": 0.01}, total=100)
+    found = bm25.scores({1: ("Self-driving car planning", "", ""), 2: ("Cartoon rendering", "", "")}, terms)
+    assert found[1] > 0
+    # A prefix counts the start of a word only: "scar" holds "car" but does not start with it.
+    assert bm25.scores({3: ("Scar tissue", "", "")}, terms)[3] == 0
+
+
+def test_document_shares_are_estimated_from_the_newest_papers(fresh_db: sqlite_utils.Database) -> None:
+    store_papers(
+        fresh_db,
+        [Paper(f"2601.{n:05d}", f"Paper {n}", "diffusion" if n % 4 == 0 else "other") for n in range(1, 401)],
+    )
+    shares, total = search_index.doc_shares(fresh_db, {"diffusion": '"diffusion"', "absent": '"absent"'})
+    assert total == 400
+    assert shares == {"diffusion": 0.25, "absent": 0.0}
+
+
+def _pairs_hits(db: sqlite_utils.Database, *phrases: tuple[str, ...]) -> list[int]:
+    return title_pairs.newest(db, phrases, 10)
+
+
+def test_title_pairs_follow_new_and_changed_titles(fresh_db: sqlite_utils.Database) -> None:
+    store_papers(fresh_db, [Paper("2601.00001", "Learning a Reward Model", "Abstract.")])
+    assert _pairs_hits(fresh_db, ("reward", "model")) == [1]
+    store_papers(fresh_db, [Paper("2601.00001", "Scaling Value Functions", "Abstract.")])
+    assert _pairs_hits(fresh_db, ("reward", "model")) == []
+    assert _pairs_hits(fresh_db, ("value", "functions")) == [1]
+    assert problems(fresh_db) == []  # the index still matches what it should hold
+    store_papers(fresh_db, [Paper("2601.00001", "Scaling Value Functions", "A new abstract.")])  # same title
+    assert _pairs_hits(fresh_db, ("value", "functions")) == [1]
+
+
+def test_title_pair_lookups_cannot_be_steered_by_query_text(fresh_db: sqlite_utils.Database) -> None:
+    store_papers(fresh_db, [Paper("2601.00001", "Reward Model NEAR Attacks", "Abstract.")])
+    # Quotes, operators and stray underscores are read as words, never as FTS5 syntax.
+    assert _pairs_hits(fresh_db, ('reward"', "model")) == [1]
+    assert _pairs_hits(fresh_db, ("model", "near(")) == [1]
+    assert _pairs_hits(fresh_db, ("reward_model", "*")) == [1]  # read as the words "reward model"
+    assert _pairs_hits(fresh_db, ("*", ")", '"')) == []
+    assert _pairs_hits(fresh_db, ("reward",)) == []  # one word has no pair
+
+
+def test_rebuild_refills_the_title_pairs(tmp_path: object) -> None:
+    db = open_db(memory=True)
+    store_papers(db, [Paper("2601.00001", "Reward Model Ensembles", "Abstract.")])
+    db.execute("INSERT INTO title_pairs(title_pairs) VALUES ('delete-all')")
+    assert _pairs_hits(db, ("reward", "model")) == []
+    rebuild_search_index(db)
+    assert _pairs_hits(db, ("reward", "model")) == [1]
+
+
+def test_an_old_title_phrase_survives_a_full_window(fresh_db: sqlite_utils.Database) -> None:
+    """More papers cover every word than the full-coverage window holds; the one whose title is the
+    topic is old, yet comes first, found through its title pairs (checked as a phrase: the newer
+    'model ... reward' titles hold both pairs' words but not the phrase)."""
+    old = Paper("2301.00001", "Reward Model Overoptimization in RLHF", "We study reward models.")
+    newer = [
+        Paper(f"2601.{n:05d}", f"Model Based Planning {n} with Sparse Reward", "A reward for the model.")
+        for n in range(1, 700)
+    ]
+    store_papers(fresh_db, [old])
+    store_papers(fresh_db, newer)
+    hits = search(fresh_db, "reward model", limit=5).hits
+    assert hits[0].paper.id == "2301.00001"
