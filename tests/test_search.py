@@ -81,6 +81,8 @@ def test_typo_in_a_longer_query_is_tolerated(corpus_db: sqlite_utils.Database) -
     assert result.hits[0].paper.id == "p8"
     assert result.hits[0].matched == ("reinforcement", "lerning")
     assert search(corpus_db, "difusion").hits[0].paper.id == "p6"
+    # A typo in the third letter: no word shares the first three, so words sharing two are tried.
+    assert search(corpus_db, "diufsion").corrections == {"diufsion": "diffusion"}
 
 
 def test_title_outranks_abstract() -> None:
