@@ -81,9 +81,14 @@ class Forms:
     pattern: re.Pattern[str] | None  # anchored, for lower-case text, tried only where a form can start
     prefixes: tuple[str, ...]  # what every spelling of some form starts with (found with str.find)
     anywhere: re.Pattern[str] | None  # case-insensitive search, for text whose lower-casing moves letters
+    # For a word the query puts before another ("self" in "self-driving cars"): the words that may follow it
+    # inside a paper's hyphenated compound. "self-distillation" is another thing than "self driving".
+    heads: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, phrases: Sequence[Phrase], acronyms: frozenset[str]) -> Forms:
+    def of(
+        cls, phrases: Sequence[Phrase], acronyms: frozenset[str], heads: frozenset[str] | None = None
+    ) -> Forms:
         forms = tuple(
             Form(p, tuple(w not in acronyms and w not in STOPWORDS for w in p))
             for p in dict.fromkeys(tuple(variant(w) for w in p) for p in phrases if p)
@@ -96,7 +101,7 @@ class Forms:
                 spelled = f"{spelled}|{_spellings(closed)}"
             groups.append(f"(?P<f{k}>{spelled})")
         if not groups:
-            return cls(forms, None, (), None)
+            return cls(forms, None, (), None, heads)
         body = "|".join(groups)
         prefixes = {f.words[0][:-1] if f.words[0].endswith("y") else f.words[0] for f in forms}
         return cls(
@@ -104,6 +109,7 @@ class Forms:
             re.compile(rf"(?:{body})(?!\w)"),
             tuple(sorted(p for p in prefixes if p)),
             re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE),
+            heads,
         )
 
     def _matches(self, text: str, lower: str) -> list[re.Match[str]]:
@@ -139,10 +145,14 @@ class Forms:
                 for w, check in zip(written, form.check_case, strict=True)
             ):
                 continue
-            inside = (start > 0 and text[start - 1] in _HYPHENS) or (
-                end < len(text) and text[end] in _HYPHENS
-            )
-            if not inside:
+            before = start > 0 and text[start - 1] in _HYPHENS
+            after = end < len(text) and text[end] in _HYPHENS
+            if after and self.heads is not None and len(form.words) == 1:
+                following = _WORDS.match(text, end + 1)
+                if following is None or variant(following.group()) not in self.heads:
+                    continue  # a modifier of something else: "self-distillation" for "self driving"
+                after = False  # "self-driving" for "self driving": the query's own compound
+            if not (before or after):
                 found.append((1.0, len(form.words)))
             elif len(form.words) == 1:
                 found.append((IN_COMPOUND, 1))
@@ -183,13 +193,19 @@ class Topic:
 
 
 def make_topic(
-    concepts: Sequence[Sequence[Phrase]], acronyms: Sequence[str], phrases: Sequence[Phrase]
+    concepts: Sequence[Sequence[Phrase]],
+    acronyms: Sequence[str],
+    phrases: Sequence[Phrase],
+    heads: Sequence[frozenset[str] | None] = (),
 ) -> Topic:
-    """`acronyms`: words the query knows as acronyms (they match "LoRA" as well as "lora")."""
+    """`acronyms`: words the query knows as acronyms (they match "LoRA" as well as "lora"). `heads`: per
+    concept, the words the query puts right after it (None for the last word)."""
     known = frozenset(variant(a) for a in acronyms)
     whole = [p for p in phrases if len(p) > 1]
+    follow = [*heads, *[None] * (len(concepts) - len(heads))]
     return Topic(
-        tuple(Forms.of(forms, known) for forms in concepts), Forms.of(whole, known) if whole else None
+        tuple(Forms.of(forms, known, after) for forms, after in zip(concepts, follow, strict=True)),
+        Forms.of(whole, known) if whole else None,
     )
 
 
