@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from paperbot.bot.query import STOPWORDS, Phrase
 
 _WORDS = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _HYPHENS = "-‐‑"
 _SEP = r"[\s\-‐‑]+"  # between the words of a phrase: spaces or a hyphen ("long-context" = "long context")
 MIN_CLOSED = 6  # a phrase is also looked for written closed from this length on ("selfdriving")
@@ -38,6 +39,13 @@ SCATTERED = 0.3  # a multi-concept topic whose words appear apart, not all in th
 # real-data set with bench/subscriptions.py (0.6 to 0.8 tried): the topic in the title, its phrase twice in the
 # abstract or once beside a keyword, or a keyword the abstract uses twice pass; one passing mention does not.
 MATCH_THRESHOLD = 0.7
+# An abstract opens with what the paper is about; a concept first named near its end is usually a tool or an
+# evaluation domain ("... trained with GRPO", "... on math and code generation benchmarks"). Abstract
+# evidence is scaled by 1 - LATE * (where the first mention starts, as a share of the abstract's length),
+# unless that is in the opening sentence.
+# Measured 0 to 0.8: search nDCG@10 real 0.840 (0) / 0.846 (0.4) / 0.860 (0.5) / 0.854 (0.6) / 0.851 (0.8),
+# seed 0.872 to 0.878; subscriptions label precision 0.855 -> 0.914, on-topic lead 0.849 -> 0.877 from 0.5.
+LATE = 0.5
 
 
 def variant(word: str) -> str:
@@ -131,11 +139,11 @@ class Forms:
                 end = match.end()
         return found
 
-    def credits(self, text: str, lower: str | None = None) -> list[tuple[float, int]]:
+    def credits(self, text: str, lower: str | None = None) -> list[tuple[float, int, int]]:
         """(credit, words) of each occurrence: 1 standing alone, IN_COMPOUND for one word inside a hyphenated
         compound ("language" in "vision-language"); a phrase cutting a compound ("world model" in
         "open-world model") and an acronym of another sense ("CAR" for "cars") do not count."""
-        found: list[tuple[float, int]] = []
+        found: list[tuple[float, int, int]] = []
         for match in self._matches(text, text.lower() if lower is None else lower):
             form = self.forms[int((match.lastgroup or "f0")[1:])]
             start, end = match.start(), match.end()
@@ -153,9 +161,9 @@ class Forms:
                     continue  # a modifier of something else: "self-distillation" for "self driving"
                 after = False  # "self-driving" for "self driving": the query's own compound
             if not (before or after):
-                found.append((1.0, len(form.words)))
+                found.append((1.0, len(form.words), start))
             elif len(form.words) == 1:
-                found.append((IN_COMPOUND, 1))
+                found.append((IN_COMPOUND, 1, start))
         return found
 
 
@@ -168,7 +176,7 @@ class Field:
     def of(cls, text: str | None) -> Field:
         return cls(text or "", (text or "").lower())
 
-    def credits(self, forms: Forms) -> list[tuple[float, int]]:
+    def credits(self, forms: Forms) -> list[tuple[float, int, int]]:
         return forms.credits(self.text, self.lower)
 
 
@@ -178,10 +186,19 @@ class Doc:
     keywords: Field
     abstract: Field
     abstract_words: int
+    opening: int  # where the abstract's first sentence ends
 
     @classmethod
     def of(cls, title: str | None, keywords: str | None, abstract: str | None) -> Doc:
-        return cls(Field.of(title), Field.of(keywords), Field.of(abstract), len((abstract or "").split()))
+        text = abstract or ""
+        stop = _SENTENCE_END.search(text)
+        return cls(
+            Field.of(title),
+            Field.of(keywords),
+            Field.of(text),
+            len(text.split()),
+            stop.end() if stop else len(text),
+        )
 
 
 @dataclass(frozen=True)
@@ -222,16 +239,18 @@ class Presence:
 
 
 def _presence(doc: Doc, forms: Forms, abstract_base: float) -> Presence:
-    title = max((c for c, _ in doc.title.credits(forms)), default=0.0)
-    keywords = max((c for c, _ in doc.keywords.credits(forms)), default=0.0)
+    title = max((c for c, _, _ in doc.title.credits(forms)), default=0.0)
+    keywords = max((c for c, _, _ in doc.keywords.credits(forms)), default=0.0)
     mentions = doc.abstract.credits(forms)
     abstract = 0.0
     if mentions:
         repeats = min(ABSTRACT_REPEAT * (len(mentions) - 1), ABSTRACT_REPEAT_MAX)
         # A mention weighs more in a short abstract than in a long one: its share of the words.
-        share = sum(n for _, n in mentions) / max(doc.abstract_words, 1)
+        share = sum(n for _, n, _ in mentions) / max(doc.abstract_words, 1)
         dense = DENSITY * min(1.0, share * DENSITY_SCALE)
-        abstract = min(abstract_base + repeats + dense, 1.0) * max(c for c, _ in mentions)
+        first = min(at for _, _, at in mentions)
+        late = 0.0 if first < doc.opening else LATE * first / max(len(doc.abstract.text), 1)
+        abstract = min(abstract_base + repeats + dense, 1.0) * max(c for c, _, _ in mentions) * (1 - late)
     missing = (1 - TITLE * title) * (1 - KEYWORDS * keywords) * (1 - abstract)
     return Presence(1 - missing, title, keywords)
 
