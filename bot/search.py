@@ -329,12 +329,23 @@ def rank(
     return _score(db, expanded, candidates)
 
 
-def topic_matches(db: sqlite_utils.Database, query: ParsedQuery, within: Sequence[int]) -> dict[int, float]:
-    """pk -> relevance for the papers of `within` that are really about the topic: they cover every
-    concept with evidence strength at least bot.evidence.MATCH_THRESHOLD. No feedback expansion."""
+@dataclass(frozen=True)
+class TopicRanking:
+    """A topic over some papers (pk -> search relevance), no feedback expansion.
+
+    `matches`: the papers really about the topic: they cover every concept with evidence strength at least
+    bot.evidence.MATCH_THRESHOLD. `near`: the others sharing some of its words, never to be called a match.
+    """
+
+    matches: dict[int, float]
+    near: dict[int, float]
+
+
+def topic_ranking(db: sqlite_utils.Database, query: ParsedQuery, within: Sequence[int]) -> TopicRanking:
     ranked = rank(db, query, within=within, depth=len(within), feedback=False)
     strong = strengths(db, query, [pk for pk, _, _ in ranked])
-    return {pk: score for pk, score, _ in ranked if pk in strong and strong[pk].matches}
+    matches = {pk: score for pk, score, _ in ranked if pk in strong and strong[pk].matches}
+    return TopicRanking(matches, {pk: score for pk, score, _ in ranked if pk not in matches})
 
 
 def search(
