@@ -18,7 +18,7 @@ from paperbot.bot.cards import to_card
 from paperbot.bot.models import HF_DAY_URL, ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
 from paperbot.bot.query_prep import prepare
-from paperbot.bot.search import topic_matches
+from paperbot.bot.search import TopicRanking, topic_ranking
 from paperbot.bot.taste_blend import WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
 from paperbot.storage import deliveries, search_index
 from paperbot.storage import papers as paper_store
@@ -44,6 +44,7 @@ class Pool:
     pk_of: dict[str, int]  # arXiv id -> pk
     topics: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> digest order
     matched: dict[str, set[int]] = field(default_factory=dict)
+    near: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> the rest sharing words
     cards: dict[int, PaperCard] = field(default_factory=dict)
     days: tuple[str, ...] = ()
     past: bool = False  # a newer list exists: cards show the counts as of this day, not today's
@@ -86,16 +87,17 @@ class DigestBuilder:
 
     def _topic(self, pool: Pool, topic: str) -> list[tuple[float, int]]:
         if topic not in pool.topics:
-            relevance: dict[int, float] = {}
+            found = TopicRanking({}, {})
             try:
                 query, _ = prepare(self.db, topic)
             except QueryError:
                 logger.warning("stored topic %r has nothing to search; skipped", topic)
             else:
                 # A digest claims "matched your topic" only for papers whose own words cover all of it.
-                relevance = topic_matches(self.db, query, [e.pk for e in pool.entries])
-            pool.topics[topic] = ranking.topic_order(relevance, pool.trend)
-            pool.matched[topic] = set(relevance)
+                found = topic_ranking(self.db, query, [e.pk for e in pool.entries])
+            pool.topics[topic] = ranking.topic_order(found.matches, pool.trend)
+            pool.matched[topic] = set(found.matches)
+            pool.near[topic] = ranking.topic_order(found.near, pool.trend)
         return pool.topics[topic]
 
     def _card(self, pool: Pool, pk: int) -> PaperCard | None:
@@ -185,7 +187,8 @@ class DigestBuilder:
         taken, left = seen | set(first), size - len(first)
         view = self.taste(ref, pool.pk_of, topics) if self.taste is not None else None
         if view is None:
-            chosen = first + ranking.digest_pick(orders, pool.by_trend, taken, left)
+            near = [pool.near[topic] for topic in topics]
+            chosen = first + ranking.digest_pick(orders, pool.by_trend, taken, left, near)
         else:
             best: dict[int, float] = {}
             for score, pk in (item for topic_order in orders for item in topic_order):

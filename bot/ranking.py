@@ -95,10 +95,16 @@ def order(scores: Mapping[int, float], tiebreak: Mapping[int, float] | None = No
 REL_SCALE = W_BM25 + W_STRENGTH + W_COVERAGE + W_TITLE + W_PHRASE + W_POPULARITY + W_RECENCY
 
 
+# A topic's papers lead a digest by how well they match; trending breaks ties. Measured with
+# bench/subscriptions.py (on-topic lead): 0.740 at 0.6 (match blended with trending), 0.794 at 0.8,
+# 0.836 at 0.9, 0.849 at 1.0.
+TOPIC_WEIGHT = 1.0
+
+
 def topic_order(
-    relevance: Mapping[int, float], trend: Mapping[int, float], topic_weight: float = 0.6
+    relevance: Mapping[int, float], trend: Mapping[int, float], topic_weight: float = TOPIC_WEIGHT
 ) -> list[tuple[float, int]]:
-    """A topic's matches in digest order, as (score, pk): match quality blended with trending."""
+    """A topic's papers in digest order, as (score, pk): match quality blended with trending."""
     top_trend = max(trend.values(), default=0.0) or 1.0
     blended = {
         pk: topic_weight * rel / REL_SCALE + (1 - topic_weight) * trend.get(pk, 0.0) / top_trend
@@ -108,16 +114,22 @@ def topic_order(
 
 
 def digest_pick(
-    topic_orders: Sequence[Sequence[tuple[float, int]]], by_trend: Sequence[int], skip: Set[int], size: int
+    topic_orders: Sequence[Sequence[tuple[float, int]]],
+    by_trend: Sequence[int],
+    skip: Set[int],
+    size: int,
+    near_orders: Sequence[Sequence[tuple[float, int]]] = (),
 ) -> list[int]:
-    """Up to `size` papers: the best matches over all the channel's topics, then the rest by trending.
+    """Up to `size` papers: the best matches over all the channel's topics, then the papers nearest to
+    them (sharing some of a topic's words), then the rest by trending.
 
-    Each topic order is sorted best first, so a k-way merge reads only a few items of each.
+    Each order is sorted best first, so a k-way merge reads only a few items of each.
     """
     chosen: list[int] = []
     taken: set[int] = set(skip)
     merged = (pk for _, pk in heapq.merge(*topic_orders, key=lambda item: -item[0]))
-    for source in (merged, by_trend):
+    near = (pk for _, pk in heapq.merge(*near_orders, key=lambda item: -item[0]))
+    for source in (merged, near, by_trend):
         for pk in source:
             if len(chosen) >= size:
                 return chosen
