@@ -1,18 +1,16 @@
 """Read import files one at a time, parsed and mined for acronyms, optionally in a second process ahead
 of the writer.
 
-Parsing JSON into papers (validating every field) and mining their acronym definitions is over half of
-an import's CPU time and SQLite has one writer, so on a multi-core machine helper processes prepare the
-next files while this one writes (measured in bench/import_speed.py). One helper is slower than the
-writer (about 325 against 200 µs a paper), so there are two: on two cores they use the time the writer
-waits. At most `ahead` files a helper wait in memory, so memory stays flat however many files there are.
+Parsing JSON into papers and mining their acronym definitions is about half of an import's CPU time and
+SQLite has one writer, so on a multi-core machine a helper process prepares the next files while this
+one writes (measured in bench/import_speed.py). At most `ahead` files wait in memory, so memory stays
+flat however many files there are.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 PARALLEL_FROM_BYTES = 8 * 2**20  # below this, starting a helper process costs more than it saves
 AHEAD = 2
-HELPERS = 2
 
 
 @dataclass
@@ -50,16 +47,15 @@ def read_files(paths: Sequence[Path], day: str | None = None, ahead: int = AHEAD
         for path in paths:
             yield prepare(path, day)
         return
-    helpers = max(1, min(HELPERS, os.cpu_count() or 1))
     # spawn, not fork: the writer has an open database and rich's refresh thread.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(helpers, mp_context=context) as pool:
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
         queue: deque[Future[PreparedFile]] = deque()
         upcoming = iter(paths)
         try:
             for path in upcoming:
                 queue.append(pool.submit(prepare, path, day))
-                if len(queue) > ahead * helpers:
+                if len(queue) > ahead:
                     yield queue.popleft().result()
             while queue:
                 yield queue.popleft().result()
