@@ -27,7 +27,7 @@ from pathlib import Path
 from _common import DATA, ROOT, SIZES, child_run, table, write_results
 from corpus import ensure, files
 
-from paperbot.storage.db import FTS_TOKENIZER
+from paperbot.storage.schema import FTS_TOKENIZER
 
 
 def run_import(archive: Path, db: Path) -> tuple[float, int]:

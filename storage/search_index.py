@@ -83,16 +83,6 @@ def doc_shares(db: sqlite_utils.Database, expressions: Mapping[str, str]) -> tup
     return shares, top
 
 
-def nth_newest(db: sqlite_utils.Database, expression: str, n: int) -> int | None:
-    """The rowid of the `n`-th newest match of `expression`, or None when fewer match (a cheap walk by
-    rowid, no scoring): the floor of a recency window holding the newest `n` matches."""
-    row = db.execute(
-        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-        [expression, n - 1],
-    ).fetchone()
-    return int(row[0]) if row else None
-
-
 def title_newest(db: sqlite_utils.Database, expression: str, limit: int) -> list[int]:
     """Rowids whose title matches `expression` in the slim unstemmed title index (words_fts), newest first:
     titles are short, so this walk stays cheap where the full index's is not."""
