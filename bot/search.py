@@ -1,8 +1,5 @@
-"""Search: a prepared query (bot.query_prep), candidates from FTS5, re-ranked with bot.ranking.
-
-Why this module is longer than ~300 lines: candidate retrieval and scoring are one pipeline whose
-stages share the prepared query and scope; query preparation is already its own module (query_prep).
-"""
+"""Search: a prepared query (bot.query_prep), candidates (bot.candidates), re-ranked by how strongly each
+paper's own words cover the query (bot.evidence) with bot.ranking, then pseudo-relevance feedback."""
 
 from __future__ import annotations
 
@@ -10,27 +7,24 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from paperbot.bot import bm25, evidence, ranking
+from paperbot.bot import evidence, ranking
+from paperbot.bot.candidates import Scope, candidates
 from paperbot.bot.models import Paper
 from paperbot.bot.query import (
     STOPWORDS,
     Concept,
     ParsedQuery,
-    Phrase,
     quote,
-    title_spellings,
-    title_words_expr,
     to_fts,
     tokens,
-    words_of,
 )
 from paperbot.bot.query_prep import phrase_variants, prepare
 from paperbot.storage import papers as paper_store
-from paperbot.storage import search_index, title_pairs
+from paperbot.storage import search_index
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +34,7 @@ FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
 FEEDBACK_PAGE = 10
 EVIDENCE_DEPTH = 40  # candidates whose text evidence reads; the rest keep FTS order below them
-CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
-FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
-TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 DF_CAP = 5000  # document frequencies are counted this far
-RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
-COMMON = 0.5  # a word in more than this share of papers narrows a search too little to be required
 # A concept counts for coverage by how strongly the paper writes it: half for being there at all, the rest
 # by its evidence strength (title, keywords, repeated mentions). One passing mention in an abstract is not
 # the same as the paper's subject. Measured with bench/search_quality.py: 1.0 (present = covered) 0.825,
@@ -70,30 +59,6 @@ class SearchResult:
 
 
 Ranked = list[tuple[int, float, tuple[str, ...]]]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where to look: rowid ranges (cheap for FTS5 to narrow to), and optionally the exact rows allowed."""
-
-    ranges: tuple[search_index.Range, ...] = search_index.EVERYTHING
-    allowed: frozenset[int] | None = None
-
-    @classmethod
-    def of(cls, pks: Sequence[int]) -> Scope:
-        """The rows `pks`, as few tight ranges (a day's papers sit close together, old ones apart)."""
-        ordered = sorted(set(pks))
-        ranges: list[search_index.Range] = []
-        for pk in ordered:
-            if ranges and ranges[-1][1] is not None and pk - ranges[-1][1] <= RANGE_GAP:
-                ranges[-1] = (ranges[-1][0], pk)
-            else:
-                ranges.append((pk, pk))
-        return cls(tuple(ranges), frozenset(ordered))
-
-    def ids(self, db: sqlite_utils.Database, expression: str) -> set[int]:
-        found = set(search_index.fts_ids(db, expression, self.ranges))
-        return found & self.allowed if self.allowed is not None else found
 
 
 def _concept_shares(query: ParsedQuery) -> list[float]:
@@ -203,106 +168,6 @@ def _credit(strength: float) -> float:
     return COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * strength
 
 
-@dataclass(frozen=True)
-class Frequencies:
-    """How common each query word is (estimated over a bounded sample of the index), for BM25 and for
-    leaving very common words out of the words every candidate must hold."""
-
-    terms: bm25.Terms
-    shares: dict[str, float]
-
-    @classmethod
-    def of(cls, db: sqlite_utils.Database, query: ParsedQuery) -> Frequencies:
-        words = sorted({w for c in query.concepts for p in c.phrases for w in p if w not in STOPWORDS})
-        shares, total = search_index.doc_shares(db, {w: quote((w,)) for w in words})
-        return cls(bm25.Terms.of(shares, total), shares)
-
-    def common(self, concept: Concept) -> bool:
-        """Whether most papers hold the concept: each of its forms holds a word in over COMMON of them."""
-        return all(
-            any(self.shares.get(w, 0.0) > COMMON for w in p if w not in STOPWORDS) for p in concept.phrases
-        )
-
-
-def _best(
-    db: sqlite_utils.Database, expression: str, depth: int, cap: int, freq: Frequencies
-) -> tuple[list[tuple[int, float]], bool]:
-    """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
-    else among the newest `cap`: one walk of the index by rowid, which stops after `cap` matches, then
-    BM25 over those candidates' text (bot.bm25). Returns the rows and whether every match was considered."""
-    ids = search_index.fts_ids(db, expression, newest=cap)
-    scored = bm25.scores(search_index.evidence_texts(db, ids), freq.terms)
-    return bm25.best(scored, depth), len(ids) < cap
-
-
-def _required(query: ParsedQuery, freq: Frequencies) -> ParsedQuery:
-    """The query whose every concept a full-coverage candidate must hold: without the concepts most
-    papers hold ("model" in "reward model"), unless that would leave none. Such a word narrows the
-    candidates little, yet walking its doclist is the dearest part of the look-up; the evidence read
-    from each candidate's text still counts it for coverage and labels."""
-    typed = [c for c in query.concepts if c.weight == 1.0]
-    rare = [c for c in typed if not freq.common(c)]
-    return replace(query, concepts=rare) if rare and len(rare) < len(typed) else query
-
-
-def _candidates(
-    db: sqlite_utils.Database, query: ParsedQuery, scope: Scope | None, depth: int
-) -> tuple[list[tuple[int, float]], bool]:
-    """The best `depth` rows and whether every match was considered.
-
-    Papers covering every typed concept come first, ranked by BM25 among all of them when fewer than
-    FULL_CAP do, so "reward model" keeps its best paper whatever else the archive holds. When more do (a
-    query of everyday words in a big archive), they are ranked among the newest FULL_CAP of them: an
-    explicit recency window. Papers covering part of the query fill the remaining places, ranked among
-    the newest CAP of them.
-    """
-    freq = Frequencies.of(db, query)
-    expression = to_fts(query)
-    if scope is not None:
-        return fts_in_scope(db, expression, scope, freq)[:depth], True
-    full_expr = to_fts(_required(query, freq), require_all=True)
-    found, complete = _best(db, full_expr, depth, FULL_CAP, freq)
-    # When the full-coverage window is full, the newest titles holding the topic as a phrase come first:
-    # the window must not hide "The Flip Side of RLHF: ... Reward Model ..." from "reward model" because
-    # thousands of newer abstracts mention both words. (When it is not full they are among its papers.)
-    titled = [] if complete else _titled(db, title_spellings(query))
-    if titled:
-        score = dict(found)
-        top = max(score.values(), default=0.0)
-        found = [(pk, score.get(pk, top)) for pk in titled] + [
-            row for row in found if row[0] not in set(titled)
-        ]
-    if len(found) < depth and full_expr != expression:
-        partial, whole = _best(db, expression, depth, CAP, freq)
-        have = {pk for pk, _ in found}
-        found += [row for row in partial if row[0] not in have][: depth - len(found)]
-        complete = complete and whole
-    return found, complete
-
-
-def _titled(db: sqlite_utils.Database, spellings: Sequence[Phrase]) -> list[int]:
-    """The newest TITLE_DEPTH papers whose title holds one of the spellings: one-word ones from the slim
-    title index, longer ones from the title-pairs index, then checked as phrases in the titles."""
-    words = [p[0] for p in spellings if len(p) == 1]
-    phrases = [p for p in spellings if len(p) > 1]
-    found = search_index.title_newest(db, title_words_expr(words), TITLE_DEPTH) if words else []
-    if phrases:
-        titles = search_index.titles(db, title_pairs.newest(db, phrases, TITLE_DEPTH))
-        found += [pk for pk, title in titles.items() if _holds(words_of(title), phrases)]
-    return sorted(set(found), reverse=True)[:TITLE_DEPTH]
-
-
-def _holds(words: Phrase, phrases: Sequence[Phrase]) -> bool:
-    return any(words[i : i + len(p)] == p for p in phrases for i in range(len(words) - len(p) + 1))
-
-
-def fts_in_scope(
-    db: sqlite_utils.Database, expression: str, scope: Scope, freq: Frequencies
-) -> list[tuple[int, float]]:
-    ids = sorted(scope.ids(db, expression), reverse=True)
-    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), freq.terms), len(ids))
-
-
 def _feedback_terms(db: sqlite_utils.Database, query: ParsedQuery, ranked: Ranked) -> list[str]:
     """Pseudo-relevance feedback: rare words shared by the titles and keywords of the best first-pass hits.
 
@@ -350,10 +215,10 @@ def rank(
     excluded = set(query.excluded)
     if any(c.weight == 1.0 and set(c.phrases) <= excluded for c in query.concepts):
         return []  # `model -model`: nothing can match, and FTS5 would walk both doclists to find that out
-    candidates, complete = _candidates(db, query, scope, depth)
-    if not candidates:
+    found, complete = candidates(db, query, scope, depth)
+    if not found:
         return []
-    ranked = _score(db, query, candidates)
+    ranked = _score(db, query, found)
     # Feedback helps queries short of good matches: not one with more matches than its windows hold, nor
     # one whose first page already covers every typed concept.
     typed = sum(1 for c in query.concepts if c.weight == 1.0)
@@ -368,8 +233,8 @@ def rank(
         authors=query.authors,
         typed=query.typed,
     )
-    candidates, _ = _candidates(db, expanded, scope, depth)
-    return _score(db, expanded, candidates)
+    found, _ = candidates(db, expanded, scope, depth)
+    return _score(db, expanded, found)
 
 
 @dataclass(frozen=True)

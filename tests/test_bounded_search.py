@@ -6,10 +6,11 @@ from __future__ import annotations
 import sqlite_utils
 
 from paperbot.bot import bm25
+from paperbot.bot.candidates import COMMON, Frequencies, _required
 from paperbot.bot.ingest import store_papers
 from paperbot.bot.models import Paper
 from paperbot.bot.query_prep import prepare
-from paperbot.bot.search import COMMON, Frequencies, _required, search
+from paperbot.bot.search import search
 from paperbot.storage import search_index, title_pairs
 from paperbot.storage.db import open_db
 from paperbot.storage.health import problems, rebuild_search_index

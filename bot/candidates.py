@@ -1,0 +1,155 @@
+"""Candidates for a search: which papers are worth scoring, found with bounded work whatever the archive's
+size. Papers covering every concept come first (all of them, or the newest FULL_CAP), then titles holding
+the topic as a phrase, then papers covering part of it; each window is ranked by BM25 over its own text
+(bot.bm25), never by FTS5's bm25(), which counts every word over the whole index first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import sqlite_utils
+
+from paperbot.bot import bm25
+from paperbot.bot.query import (
+    STOPWORDS,
+    Concept,
+    ParsedQuery,
+    Phrase,
+    quote,
+    title_spellings,
+    title_words_expr,
+    to_fts,
+    words_of,
+)
+from paperbot.storage import search_index, title_pairs
+
+CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
+FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
+TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
+RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
+COMMON = 0.5  # a word in more than this share of papers narrows a search too little to be required
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where to look: rowid ranges (cheap for FTS5 to narrow to), and optionally the exact rows allowed."""
+
+    ranges: tuple[search_index.Range, ...] = search_index.EVERYTHING
+    allowed: frozenset[int] | None = None
+
+    @classmethod
+    def of(cls, pks: Sequence[int]) -> Scope:
+        """The rows `pks`, as few tight ranges (a day's papers sit close together, old ones apart)."""
+        ordered = sorted(set(pks))
+        ranges: list[search_index.Range] = []
+        for pk in ordered:
+            if ranges and ranges[-1][1] is not None and pk - ranges[-1][1] <= RANGE_GAP:
+                ranges[-1] = (ranges[-1][0], pk)
+            else:
+                ranges.append((pk, pk))
+        return cls(tuple(ranges), frozenset(ordered))
+
+    def ids(self, db: sqlite_utils.Database, expression: str) -> set[int]:
+        found = set(search_index.fts_ids(db, expression, self.ranges))
+        return found & self.allowed if self.allowed is not None else found
+
+
+@dataclass(frozen=True)
+class Frequencies:
+    """How common each query word is (estimated over a bounded sample of the index), for BM25 and for
+    leaving very common words out of the words every candidate must hold."""
+
+    terms: bm25.Terms
+    shares: dict[str, float]
+
+    @classmethod
+    def of(cls, db: sqlite_utils.Database, query: ParsedQuery) -> Frequencies:
+        words = sorted({w for c in query.concepts for p in c.phrases for w in p if w not in STOPWORDS})
+        shares, total = search_index.doc_shares(db, {w: quote((w,)) for w in words})
+        return cls(bm25.Terms.of(shares, total), shares)
+
+    def common(self, concept: Concept) -> bool:
+        """Whether most papers hold the concept: each of its forms holds a word in over COMMON of them."""
+        return all(
+            any(self.shares.get(w, 0.0) > COMMON for w in p if w not in STOPWORDS) for p in concept.phrases
+        )
+
+
+def _best(
+    db: sqlite_utils.Database, expression: str, depth: int, cap: int, freq: Frequencies
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
+    else among the newest `cap`: one walk of the index by rowid, which stops after `cap` matches, then
+    BM25 over those candidates' text (bot.bm25). Returns the rows and whether every match was considered."""
+    ids = search_index.fts_ids(db, expression, newest=cap)
+    scored = bm25.scores(search_index.evidence_texts(db, ids), freq.terms)
+    return bm25.best(scored, depth), len(ids) < cap
+
+
+def _required(query: ParsedQuery, freq: Frequencies) -> ParsedQuery:
+    """The query whose every concept a full-coverage candidate must hold: without the concepts most
+    papers hold ("model" in "reward model"), unless that would leave none. Such a word narrows the
+    candidates little, yet walking its doclist is the dearest part of the look-up; the evidence read
+    from each candidate's text still counts it for coverage and labels."""
+    typed = [c for c in query.concepts if c.weight == 1.0]
+    rare = [c for c in typed if not freq.common(c)]
+    return replace(query, concepts=rare) if rare and len(rare) < len(typed) else query
+
+
+def candidates(
+    db: sqlite_utils.Database, query: ParsedQuery, scope: Scope | None, depth: int
+) -> tuple[list[tuple[int, float]], bool]:
+    """The best `depth` rows and whether every match was considered.
+
+    Papers covering every typed concept come first, ranked by BM25 among all of them when fewer than
+    FULL_CAP do, so "reward model" keeps its best paper whatever else the archive holds. When more do (a
+    query of everyday words in a big archive), they are ranked among the newest FULL_CAP of them: an
+    explicit recency window. Papers covering part of the query fill the remaining places, ranked among
+    the newest CAP of them.
+    """
+    freq = Frequencies.of(db, query)
+    expression = to_fts(query)
+    if scope is not None:
+        return fts_in_scope(db, expression, scope, freq)[:depth], True
+    full_expr = to_fts(_required(query, freq), require_all=True)
+    found, complete = _best(db, full_expr, depth, FULL_CAP, freq)
+    # When the full-coverage window is full, the newest titles holding the topic as a phrase come first:
+    # the window must not hide "The Flip Side of RLHF: ... Reward Model ..." from "reward model" because
+    # thousands of newer abstracts mention both words. (When it is not full they are among its papers.)
+    titled = [] if complete else _titled(db, title_spellings(query))
+    if titled:
+        score = dict(found)
+        top = max(score.values(), default=0.0)
+        found = [(pk, score.get(pk, top)) for pk in titled] + [
+            row for row in found if row[0] not in set(titled)
+        ]
+    if len(found) < depth and full_expr != expression:
+        partial, whole = _best(db, expression, depth, CAP, freq)
+        have = {pk for pk, _ in found}
+        found += [row for row in partial if row[0] not in have][: depth - len(found)]
+        complete = complete and whole
+    return found, complete
+
+
+def _titled(db: sqlite_utils.Database, spellings: Sequence[Phrase]) -> list[int]:
+    """The newest TITLE_DEPTH papers whose title holds one of the spellings: one-word ones from the slim
+    title index, longer ones from the title-pairs index, then checked as phrases in the titles."""
+    words = [p[0] for p in spellings if len(p) == 1]
+    phrases = [p for p in spellings if len(p) > 1]
+    found = search_index.title_newest(db, title_words_expr(words), TITLE_DEPTH) if words else []
+    if phrases:
+        titles = search_index.titles(db, title_pairs.newest(db, phrases, TITLE_DEPTH))
+        found += [pk for pk, title in titles.items() if _holds(words_of(title), phrases)]
+    return sorted(set(found), reverse=True)[:TITLE_DEPTH]
+
+
+def _holds(words: Phrase, phrases: Sequence[Phrase]) -> bool:
+    return any(words[i : i + len(p)] == p for p in phrases for i in range(len(words) - len(p) + 1))
+
+
+def fts_in_scope(
+    db: sqlite_utils.Database, expression: str, scope: Scope, freq: Frequencies
+) -> list[tuple[int, float]]:
+    ids = sorted(scope.ids(db, expression), reverse=True)
+    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), freq.terms), len(ids))
