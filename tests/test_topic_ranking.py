@@ -7,13 +7,12 @@ import sqlite_utils
 
 from paperbot.bot import evidence
 from paperbot.bot.digest import WHY_TRENDING, build_digest
-from paperbot.bot.ingest import import_batch, store_papers
+from paperbot.bot.ingest import store_papers
 from paperbot.bot.models import ChannelRef, Paper
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import search, strengths, topic_of
-from paperbot.bot.sources.files import ImportBatch
-from paperbot.bot.sources.hf import parse_daily
 from paperbot.bot.taste_blend import TasteView, blend_pick
+from tests.conftest import load
 from tests.factories import hf_item
 
 FILLER = " ".join(["Our method improves results across many tasks and settings."] * 12)
@@ -76,8 +75,7 @@ def test_digest_leads_with_matches_then_near_papers_never_labelled(fresh_db: sql
         hf_item("2606.00003", "Self-Driving Cars in the Rain", "Self-driving cars see rain.", upvotes=1),
         hf_item("2606.00004", "Chatbots", "Dialogue systems.", upvotes=50),
     ]
-    listed = parse_daily(items)
-    import_batch(fresh_db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+    load(fresh_db, items)
     digest = build_digest(
         fresh_db, ChannelRef("console", "x"), "2026-06-10", size=3, topics=["self-driving cars"]
     )
