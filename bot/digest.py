@@ -193,7 +193,10 @@ class DigestBuilder:
             best: dict[int, float] = {}
             for score, pk in (item for topic_order in orders for item in topic_order):
                 best[pk] = max(best.get(pk, 0.0), score)
-            chosen = first + blend_pick(pool.by_trend, pool.trend, best, view, taken, left)
+            close: dict[int, float] = {}
+            for score, pk in (item for topic in topics for item in pool.near[topic]):
+                close[pk] = max(close.get(pk, 0.0), score)
+            chosen = first + blend_pick(pool.by_trend, pool.trend, best, view, taken, left, close)
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)

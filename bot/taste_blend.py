@@ -41,8 +41,10 @@ def blend_pick(
     view: TasteView,
     skip: Set[int],
     size: int,
+    near: Mapping[int, float] | None = None,
 ) -> list[int]:
-    """Up to `size` papers, best blended score first; `topic` holds each matched paper's best topic score."""
+    """Up to `size` papers, best blended score first; `topic` holds each matched paper's best topic score,
+    `near` the same for papers that share a topic's words without matching it (never labelled)."""
     top_trend = max(trend.values(), default=0.0) or 1.0
     blended = {}
     for pk in by_trend:
@@ -52,6 +54,8 @@ def blend_pick(
         blended[pk] = (
             (W_MATCH + W_TOPIC * topic[pk] if matched else 0.0)
             + W_TASTE * view.scores.get(pk, 0.0)
+            # Papers sharing a topic's words weigh by the same topic score, without the match bonus.
+            + (W_TOPIC * near.get(pk, 0.0) if near is not None and not matched else 0.0)
             + W_TREND * trend.get(pk, 0.0) / top_trend
         )
     rank = {pk: n for n, pk in enumerate(by_trend)}

@@ -7,12 +7,12 @@ import sqlite_utils
 
 from paperbot.bot import evidence
 from paperbot.bot.digest import WHY_TRENDING, build_digest
-from paperbot.bot.ingest import import_batch, store_papers
+from paperbot.bot.ingest import store_papers
 from paperbot.bot.models import ChannelRef, Paper
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import search, strengths, topic_of
-from paperbot.bot.sources.files import ImportBatch
-from paperbot.bot.sources.hf import parse_daily
+from paperbot.bot.taste_blend import TasteView, blend_pick
+from tests.conftest import load
 from tests.factories import hf_item
 
 FILLER = " ".join(["Our method improves results across many tasks and settings."] * 12)
@@ -75,8 +75,7 @@ def test_digest_leads_with_matches_then_near_papers_never_labelled(fresh_db: sql
         hf_item("2606.00003", "Self-Driving Cars in the Rain", "Self-driving cars see rain.", upvotes=1),
         hf_item("2606.00004", "Chatbots", "Dialogue systems.", upvotes=50),
     ]
-    listed = parse_daily(items)
-    import_batch(fresh_db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+    load(fresh_db, items)
     digest = build_digest(
         fresh_db, ChannelRef("console", "x"), "2026-06-10", size=3, topics=["self-driving cars"]
     )
@@ -87,3 +86,11 @@ def test_digest_leads_with_matches_then_near_papers_never_labelled(fresh_db: sql
     query, _ = prepare(fresh_db, "self-driving cars")
     assert not strengths(fresh_db, query, [2])[2].matches
     assert "1 matched" in digest.note
+
+
+def test_with_taste_near_papers_rank_between_matches_and_the_rest() -> None:
+    trend = {1: 5.0, 2: 1.0, 3: 0.5}  # 1: popular, unrelated; 2: shares the topic's words; 3: a match
+    view = TasteView(scores={})
+    picked = blend_pick([1, 2, 3], trend, {3: 0.6}, view, set(), 3, near={2: 0.6})
+    assert picked == [3, 2, 1]
+    assert blend_pick([1, 2, 3], trend, {3: 0.6}, view, set(), 3) == [3, 1, 2]  # without: trending
