@@ -16,9 +16,11 @@ from tests.conftest import shared_data
 from tests.factories import day_items
 
 
-def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[object, ...]]]:
+def dump(db: sqlite_utils.Database, *, with_added_at: bool = True) -> dict[str, list[tuple[object, ...]]]:
+    """Stored rows without the clocks a refresh moves; `added_at` (when a paper was first stored) stays
+    unless two different databases are compared (they were filled at different seconds)."""
     tables = ["papers", "daily", "aliases"]
-    volatile = {"updated_at", "fetched_at"}
+    volatile = {"updated_at", "fetched_at"} | (set() if with_added_at else {"added_at"})
     out = {}
     for table in tables:
         cols = [c.name for c in db[table].columns if c.name not in volatile]
