@@ -6,17 +6,18 @@ the topic as a phrase, then papers covering part of it; each window is ranked by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from paperbot.bot import bm25
 from paperbot.bot.query import (
     STOPWORDS,
-    Concept,
     ParsedQuery,
     Phrase,
+    any_expr,
     quote,
+    restrict,
     title_spellings,
     title_words_expr,
     to_fts,
@@ -24,11 +25,11 @@ from paperbot.bot.query import (
 )
 from paperbot.storage import search_index, title_pairs
 
-CAP = 300  # papers covering part of the query: BM25-ranked among the newest CAP of them
+CAP = 300  # papers covering part of the query: each concept's newest, CAP in all, BM25-ranked
+MIN_SHARE = 30  # ... but at least this many of each concept's
 FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
 TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
-COMMON = 0.5  # a word in more than this share of papers narrows a search too little to be required
 
 
 @dataclass(frozen=True)
@@ -55,46 +56,22 @@ class Scope:
         return found & self.allowed if self.allowed is not None else found
 
 
-@dataclass(frozen=True)
-class Frequencies:
-    """How common each query word is (estimated over a bounded sample of the index), for BM25 and for
-    leaving very common words out of the words every candidate must hold."""
-
-    terms: bm25.Terms
-    shares: dict[str, float]
-
-    @classmethod
-    def of(cls, db: sqlite_utils.Database, query: ParsedQuery) -> Frequencies:
-        words = sorted({w for c in query.concepts for p in c.phrases for w in p if w not in STOPWORDS})
-        shares, total = search_index.doc_shares(db, {w: quote((w,)) for w in words})
-        return cls(bm25.Terms.of(shares, total), shares)
-
-    def common(self, concept: Concept) -> bool:
-        """Whether most papers hold the concept: each of its forms holds a word in over COMMON of them."""
-        return all(
-            any(self.shares.get(w, 0.0) > COMMON for w in p if w not in STOPWORDS) for p in concept.phrases
-        )
+def _terms(db: sqlite_utils.Database, query: ParsedQuery) -> bm25.Terms:
+    """The query's words for BM25, each with its share of papers estimated over a bounded sample."""
+    words = sorted({w for c in query.concepts for p in c.phrases for w in p if w not in STOPWORDS})
+    shares, total = search_index.doc_shares(db, {w: quote((w,)) for w in words})
+    return bm25.Terms.of(shares, total)
 
 
 def _best(
-    db: sqlite_utils.Database, expression: str, depth: int, cap: int, freq: Frequencies
+    db: sqlite_utils.Database, expression: str, depth: int, cap: int, terms: bm25.Terms
 ) -> tuple[list[tuple[int, float]], bool]:
     """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
     else among the newest `cap`: one walk of the index by rowid, which stops after `cap` matches, then
     BM25 over those candidates' text (bot.bm25). Returns the rows and whether every match was considered."""
     ids = search_index.fts_ids(db, expression, newest=cap)
-    scored = bm25.scores(search_index.evidence_texts(db, ids), freq.terms)
+    scored = bm25.scores(search_index.evidence_texts(db, ids), terms)
     return bm25.best(scored, depth), len(ids) < cap
-
-
-def _required(query: ParsedQuery, freq: Frequencies) -> ParsedQuery:
-    """The query whose every concept a full-coverage candidate must hold: without the concepts most
-    papers hold ("model" in "reward model"), unless that would leave none. Such a word narrows the
-    candidates little, yet walking its doclist is the dearest part of the look-up; the evidence read
-    from each candidate's text still counts it for coverage and labels."""
-    typed = [c for c in query.concepts if c.weight == 1.0]
-    rare = [c for c in typed if not freq.common(c)]
-    return replace(query, concepts=rare) if rare and len(rare) < len(typed) else query
 
 
 def candidates(
@@ -105,15 +82,15 @@ def candidates(
     Papers covering every typed concept come first, ranked by BM25 among all of them when fewer than
     FULL_CAP do, so "reward model" keeps its best paper whatever else the archive holds. When more do (a
     query of everyday words in a big archive), they are ranked among the newest FULL_CAP of them: an
-    explicit recency window. Papers covering part of the query fill the remaining places, ranked among
-    the newest CAP of them.
+    explicit recency window. Papers covering part of the query fill the remaining places: each concept's
+    newest, ranked together.
     """
-    freq = Frequencies.of(db, query)
+    terms = _terms(db, query)
     expression = to_fts(query)
     if scope is not None:
-        return fts_in_scope(db, expression, scope, freq)[:depth], True
-    full_expr = to_fts(_required(query, freq), require_all=True)
-    found, complete = _best(db, full_expr, depth, FULL_CAP, freq)
+        return fts_in_scope(db, expression, scope, terms)[:depth], True
+    full_expr = to_fts(query, require_all=True)
+    found, complete = _best(db, full_expr, depth, FULL_CAP, terms)
     # When the full-coverage window is full, the newest titles holding the topic as a phrase come first:
     # the window must not hide "The Flip Side of RLHF: ... Reward Model ..." from "reward model" because
     # thousands of newer abstracts mention both words. (When it is not full they are among its papers.)
@@ -125,11 +102,28 @@ def candidates(
             row for row in found if row[0] not in set(titled)
         ]
     if len(found) < depth and full_expr != expression:
-        partial, whole = _best(db, expression, depth, CAP, freq)
+        partial, whole = _partial(db, query, depth, terms)
         have = {pk for pk, _ in found}
         found += [row for row in partial if row[0] not in have][: depth - len(found)]
         complete = complete and whole
     return found, complete
+
+
+def _partial(
+    db: sqlite_utils.Database, query: ParsedQuery, depth: int, terms: bm25.Terms
+) -> tuple[list[tuple[int, float]], bool]:
+    """Papers covering part of the query: each concept's newest papers (an equal share of CAP), ranked
+    together by BM25, so the papers of a rare word are not crowded out by newer ones holding only a
+    common word ("companion agents"). Returns the rows and whether every match was considered."""
+    share = max(CAP // len(query.concepts), MIN_SHARE)
+    ids: set[int] = set()
+    complete = True
+    for concept in query.concepts:
+        found = search_index.fts_ids(db, restrict(any_expr(concept), query), newest=share)
+        ids.update(found)
+        complete = complete and len(found) < share
+    scored = bm25.scores(search_index.evidence_texts(db, sorted(ids)), terms)
+    return bm25.best(scored, depth), complete
 
 
 def _titled(db: sqlite_utils.Database, spellings: Sequence[Phrase]) -> list[int]:
@@ -149,7 +143,7 @@ def _holds(words: Phrase, phrases: Sequence[Phrase]) -> bool:
 
 
 def fts_in_scope(
-    db: sqlite_utils.Database, expression: str, scope: Scope, freq: Frequencies
+    db: sqlite_utils.Database, expression: str, scope: Scope, terms: bm25.Terms
 ) -> list[tuple[int, float]]:
     ids = sorted(scope.ids(db, expression), reverse=True)
-    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), freq.terms), len(ids))
+    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), terms), len(ids))

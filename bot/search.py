@@ -33,7 +33,7 @@ FEEDBACK_MIN_DOCS = 3
 FEEDBACK_TERMS = 3
 W_FEEDBACK = 0.3
 FEEDBACK_PAGE = 10
-EVIDENCE_DEPTH = 40  # candidates whose text evidence reads; the rest keep FTS order below them
+EVIDENCE_DEPTH = 40  # candidates whose text evidence reads; the rest keep the candidates' order below them
 DF_CAP = 5000  # document frequencies are counted this far
 # A concept counts for coverage by how strongly the paper writes it: half for being there at all, the rest
 # by its evidence strength (title, keywords, repeated mentions). One passing mention in an abstract is not
@@ -160,8 +160,15 @@ def _score(db: sqlite_utils.Database, query: ParsedQuery, candidates: list[tuple
         )
     newest = search_index.newest_published(db)
     scores = ranking.relevance(features, ranking.as_date(newest))
-    ordered = ranking.order(scores, {pk: float(signals[pk][0]) for pk in pks})
-    return [(pk, scores[pk], labels[pk]) for pk in ordered]
+    read = {pk: score for pk, score in scores.items() if pk in docs}
+    ordered = ranking.order(read, {pk: float(signals[pk][0]) for pk in pks})
+    # Candidates whose text was not read keep the candidates' order below the read ones: full coverage
+    # before partial, each by BM25 (their own scores lack the evidence, so a paper repeating one word
+    # would pass one holding every word).
+    rest = [pk for pk in pks if pk not in docs]
+    floor = min(read.values(), default=1.0)
+    below = {pk: round(floor * (len(rest) - i) / (len(rest) + 1), 6) for i, pk in enumerate(rest)}
+    return [(pk, read[pk], labels[pk]) for pk in ordered] + [(pk, below[pk], labels[pk]) for pk in rest]
 
 
 def _credit(strength: float) -> float:
