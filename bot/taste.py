@@ -2,8 +2,8 @@
 
 Papers become sparse tf-idf vectors of their title, Hugging Face keywords and one-sentence summary, and
 abstract (words, plurals folded, and adjacent word pairs). A channel's profile is a Rocchio centroid: the
-words of the topics it follows, plus its liked papers, minus half as much of its 👎 and of the cards it was
-shown without a vote. The nearest liked paper explains a card ("like ..."). Each person's votes are capped
+words of the topics it follows, plus its liked papers, minus half as much of its 👎 and (weaker) of the
+cards it was shown without a vote. The nearest liked paper explains a card ("like ..."). Each person's votes are capped
 in weight, so one member voting 👎 on everything cannot drown the others.
 No I/O here; `bot/taste_scorer.py` feeds these functions from storage.
 """

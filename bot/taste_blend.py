@@ -75,6 +75,8 @@ def blend_pick(
     rank = {pk: n for n, pk in enumerate(by_trend)}
     ordered = sorted(blended, key=lambda pk: (-blended[pk], rank[pk]))
     slots = EXPLORE_CARDS if view.novelty and size >= EXPLORE_MIN_SIZE else 0
+    if not slots:
+        return Pick(ordered[:size])
     best = ordered[: size - slots]
     rest = ordered[size - slots :]
     novel = {
