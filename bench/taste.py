@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -134,11 +135,20 @@ def builder_picker(db: object, *, topics: bool, with_taste: bool) -> Picker:
 # ---- plain baselines: unigram tf-idf of title + abstract -------------------------------------------------
 
 
+def plain_words(text: str) -> list[str]:
+    """Words as they are (no folding of plurals), minus the same stop words."""
+    return [
+        w
+        for w in re.findall(r"[a-z][a-z0-9]+|[0-9]+[a-z][a-z0-9]*", text.lower())
+        if w not in taste.STOPWORDS
+    ]
+
+
 def plain_vectors(db: object, ids: list[str]) -> dict[str, taste.Vector]:
     from paperbot.storage.votes import texts_by_id
 
     texts = texts_by_id(db, ids)  # type: ignore[arg-type]
-    counts = {p: Counter(taste.words(t.title + " " + t.summary)) for p, t in texts.items()}
+    counts = {p: Counter(plain_words(t.title + " " + t.summary)) for p, t in texts.items()}
     table_, unseen = taste.idf(counts.values())
     return {p: taste.vectorize(c, table_, unseen) for p, c in counts.items()}
 

@@ -186,6 +186,7 @@ class DigestBuilder:
         first = [pk for pk in pool.by_trend if pk in marks and pk not in seen][:size]
         taken, left = seen | set(first), size - len(first)
         view = self.taste(ref, pool.pk_of, topics) if self.taste is not None else None
+        explored: frozenset[int] = frozenset()
         if view is None:
             near = [pool.near[topic] for topic in topics]
             chosen = first + ranking.digest_pick(orders, pool.by_trend, taken, left, near)
@@ -196,14 +197,15 @@ class DigestBuilder:
             close: dict[int, float] = {}
             for score, pk in (item for topic in topics for item in pool.near[topic]):
                 close[pk] = max(close.get(pk, 0.0), score)
-            chosen = first + blend_pick(pool.by_trend, pool.trend, best, view, taken, left, close)
+            pick = blend_pick(pool.by_trend, pool.trend, best, view, taken, left, close)
+            chosen, explored = first + pick.chosen, pick.explored
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
             if card is not None:
                 found = tuple(t for t in topics if pk in pool.matched[t])
                 like = view.like.get(pk) if view is not None else None
-                card = replace(card, matched_topics=found, why=why(found, like))
+                card = replace(card, matched_topics=found, why=why(found, like, pk in explored))
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
         if topics:

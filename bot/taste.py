@@ -1,9 +1,10 @@
 """A channel's taste, learned from its members' 👍/👎: pure functions over sparse tf-idf vectors.
 
-Papers become sparse tf-idf vectors of their title, abstract and Hugging Face keywords (words and adjacent
-word pairs). A channel's profile is a Rocchio centroid: the words of the topics it follows, plus its liked
-papers, minus a share of its disliked ones. The nearest liked paper explains a card ("like ...").
-Each person's votes are capped in weight, so one member voting 👎 on everything cannot drown the others.
+Papers become sparse tf-idf vectors of their title, Hugging Face keywords and one-sentence summary, and
+abstract (words, plurals folded, and adjacent word pairs). A channel's profile is a Rocchio centroid: the
+words of the topics it follows, plus its liked papers, minus half as much of its 👎 and (weaker) of the
+cards it was shown without a vote. The nearest liked paper explains a card ("like ..."). Each person's votes are capped
+in weight, so one member voting 👎 on everything cannot drown the others.
 No I/O here; `bot/taste_scorer.py` feeds these functions from storage.
 """
 
@@ -33,12 +34,16 @@ code available publicly release released further address across one two three fi
 performance task tasks
 """
 STOPWORDS = frozenset(_STOP.split())
-TITLE_WEIGHT = 3.0
+# bench/taste.py: title ×6 over ×3 and the one-sentence summary at ×1 each lifted taste-only shares; the
+# keywords at ×4 or the abstract at ×0.5 lost.
+TITLE_WEIGHT = 6.0
 KEYWORD_WEIGHT = 2.0
+SUMMARY_WEIGHT = 1.0
 ABSTRACT_WEIGHT = 1.0
+MIN_DF = 2  # a term found in one paper of the sample links no two papers: dropped
 
 # Learner settings, chosen by bench/taste.py (see BENCHMARKS.md).
-NEGATIVE_SHARE = 0.25  # Rocchio beta: how far 👎 push away, relative to 👍 pulling
+NEGATIVE_SHARE = 0.5  # Rocchio beta: how far 👎 push away, relative to 👍 pulling
 # Weight of "close to one liked paper" against the centroid. Measured 0.25-1.0: every share above 0 lost
 # (a single mis-pressed 👍 drags its neighbours in), so the nearest liked paper only explains a card.
 NEAREST_SHARE = 0.0
@@ -48,19 +53,31 @@ PERSON_CAP = 6.0  # one person's votes of one sign count at most as much as this
 PROFILE_TERMS = 400  # the centroid keeps its strongest terms only: small, and fast to score
 
 
+def _fold(word: str) -> str:
+    """Plural to singular, crudely ("agents" -> "agent"), so a paper about agents is like one about an agent."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 def words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return [_fold(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
 def _with_pairs(tokens: list[str]) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
-def paper_terms(title: str, abstract: str, keywords: Iterable[str] = ()) -> dict[str, float]:
-    """Weighted term counts of one paper: title words count most, then HF keywords, then the abstract."""
+def paper_terms(
+    title: str, abstract: str, keywords: Iterable[str] = (), summary: str = ""
+) -> dict[str, float]:
+    """Weighted term counts of one paper: title words count most, then HF keywords, then the one-sentence
+    summary and the abstract."""
     counts: dict[str, float] = defaultdict(float)
     for term in _with_pairs(words(abstract)):
         counts[term] += ABSTRACT_WEIGHT
+    for term in _with_pairs(words(summary)):
+        counts[term] += SUMMARY_WEIGHT
     for term in _with_pairs(words(title)):
         counts[term] += TITLE_WEIGHT
     for keyword in keywords:
@@ -69,20 +86,22 @@ def paper_terms(title: str, abstract: str, keywords: Iterable[str] = ()) -> dict
     return dict(counts)
 
 
-def idf(documents: Iterable[Mapping[str, float]]) -> tuple[dict[str, float], float]:
-    """Inverse document frequency of each term, and the value for a term never seen."""
+def idf(documents: Iterable[Mapping[str, float]], min_df: int = 1) -> tuple[dict[str, float], float]:
+    """Inverse document frequency of each term found in at least `min_df` documents, and the value for a
+    term never seen."""
     df: Counter[str] = Counter()
     n = 0
     for doc in documents:
         n += 1
         df.update(doc.keys())
-    table = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+    table = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items() if count >= min_df}
     return table, math.log(1 + n) + 1.0
 
 
 def vectorize(terms: Mapping[str, float], table: Mapping[str, float], unseen: float) -> Vector:
-    """Sublinear tf times idf, L2-normalised. Terms seen in one paper only carry no shared signal: dropped."""
+    """Sublinear tf times idf, L2-normalised; a term missing from `table` weighs `unseen` (0 drops it)."""
     raw = {t: (1.0 + math.log(c)) * table.get(t, unseen) for t, c in terms.items() if c > 0}
+    raw = {t: v for t, v in raw.items() if v > 0}
     norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
     return {t: v / norm for t, v in raw.items()}
 
@@ -121,6 +140,7 @@ class TasteScore:
     score: float
     nearest: str | None  # the liked paper this one is most like
     similarity: float
+    familiar: float = 0.0  # its similarity to the closest paper the channel was shown or voted on
 
 
 def vote_weights(votes: Sequence[Vote], cap: float = PERSON_CAP) -> list[float]:
@@ -203,21 +223,32 @@ Similarities = Callable[[str], Mapping[str, float]]  # paper -> {candidate: cosi
 
 
 def score_all(
-    profile: Profile, papers: Sequence[str], sims_of: Similarities, query_sims: Mapping[str, float]
+    profile: Profile,
+    papers: Sequence[str],
+    sims_of: Similarities,
+    query_sims: Mapping[str, float],
+    *,
+    familiar: bool = False,
 ) -> dict[str, TasteScore]:
     """How much the channel should like each candidate: its similarity to the Rocchio centroid (the followed
     topics' words, plus liked papers, minus disliked ones), computed paper by paper, and the liked paper
-    it is most like (which explains a card)."""
+    it is most like (which explains a card). With `familiar`, also how close each candidate comes to
+    anything the channel was shown or voted on (what exploration needs)."""
     base = dict.fromkeys(papers, 0.0)
     for paper, sim in query_sims.items():
         base[paper] += QUERY_SHARE * sim
     liked = {paper: min(1.0, weight) for paper, weight, _ in profile.liked}
     best = dict.fromkeys(papers, 0.0)
+    close = dict.fromkeys(papers, 0.0)
     nearest: dict[str, str] = {}
     for voted, coefficient in profile.coefficients.items():
         sims = sims_of(voted)
         for paper, sim in sims.items():
             base[paper] += coefficient * sim
+        if familiar:
+            for paper, sim in sims.items():
+                if sim > close[paper]:
+                    close[paper] = sim
         weight = liked.get(voted)
         if weight is not None:
             for paper, sim in sims.items():
@@ -226,7 +257,10 @@ def score_all(
                     nearest[paper] = voted
     return {
         paper: TasteScore(
-            (1 - NEAREST_SHARE) * base[paper] + NEAREST_SHARE * best[paper], nearest.get(paper), best[paper]
+            (1 - NEAREST_SHARE) * base[paper] + NEAREST_SHARE * best[paper],
+            nearest.get(paper),
+            best[paper],
+            close[paper],
         )
         for paper in papers
     }

@@ -15,8 +15,17 @@ W_MATCH = 1.0
 W_TOPIC = 1.0
 W_TASTE = 0.8
 W_TREND = 0.15
+# Exploration, while a channel has liked fewer than a handful of papers: in a digest of EXPLORE_MIN_SIZE
+# cards or more, EXPLORE_CARDS go to the candidates least like anything it was shown, nudged by taste and
+# trending. Without them a channel that liked one area is only ever shown that area and never learns
+# its other interests (bench/taste.py: taste only, days 8-21, +3 points; one card or three did less).
+EXPLORE_CARDS = 2
+EXPLORE_MIN_SIZE = 5
+EXPLORE_TASTE = 0.3
+EXPLORE_TREND = 0.3
 WHY_TOPIC = "matches"  # + the topics the paper really matched
 WHY_TRENDING = "trending"
+WHY_EXPLORE = "something different, to learn your taste"
 LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
 
 
@@ -27,6 +36,14 @@ class TasteView:
     scores: Mapping[int, float]  # normalised: the best candidate is 1
     like: Mapping[int, tuple[str, int]] = field(default_factory=dict)  # pk -> (liked title, 👍 count)
     vetoed: Set[int] = frozenset()  # papers carrying a word the channel excluded, or already liked
+    novelty: Mapping[int, float] = field(default_factory=dict)  # pk -> 1 - closeness to what it saw; empty:
+    # the channel knows enough, no exploring
+
+
+@dataclass(frozen=True)
+class Pick:
+    chosen: list[int]
+    explored: frozenset[int] = frozenset()  # chosen to learn from, not because they scored best
 
 
 def normalise(raw: Mapping[int, float]) -> dict[int, float]:
@@ -42,9 +59,10 @@ def blend_pick(
     skip: Set[int],
     size: int,
     near: Mapping[int, float] | None = None,
-) -> list[int]:
+) -> Pick:
     """Up to `size` papers, best blended score first; `topic` holds each matched paper's best topic score,
-    `near` the same for papers that share a topic's words without matching it (never labelled)."""
+    `near` the same for papers that share a topic's words without matching it (never labelled). While
+    the channel explores, the last EXPLORE_CARDS are the most novel of the rest."""
     top_trend = max(trend.values(), default=0.0) or 1.0
     blended = {}
     for pk in by_trend:
@@ -59,10 +77,23 @@ def blend_pick(
             + W_TREND * trend.get(pk, 0.0) / top_trend
         )
     rank = {pk: n for n, pk in enumerate(by_trend)}
-    return sorted(blended, key=lambda pk: (-blended[pk], rank[pk]))[:size]
+    ordered = sorted(blended, key=lambda pk: (-blended[pk], rank[pk]))
+    slots = EXPLORE_CARDS if view.novelty and size >= EXPLORE_MIN_SIZE else 0
+    if not slots:
+        return Pick(ordered[:size])
+    best = ordered[: size - slots]
+    rest = ordered[size - slots :]
+    novel = {
+        pk: view.novelty.get(pk, 1.0)
+        + EXPLORE_TASTE * view.scores.get(pk, 0.0)
+        + EXPLORE_TREND * trend.get(pk, 0.0) / top_trend
+        for pk in rest
+    }
+    explored = sorted(rest, key=lambda pk: (-novel[pk], rank[pk]))[:slots]
+    return Pick(best + explored, frozenset(explored))
 
 
-def why(matched_topics: Sequence[str], like: tuple[str, int] | None) -> str:
+def why(matched_topics: Sequence[str], like: tuple[str, int] | None, explored: bool = False) -> str:
     """The few words a card says about why it is there: every part of it true of that paper."""
     parts = []
     if matched_topics:
@@ -71,4 +102,4 @@ def why(matched_topics: Sequence[str], like: tuple[str, int] | None) -> str:
         title, ups = like
         short = title if len(title) <= 80 else title[:79].rstrip() + "…"
         parts.append(f"like “{short}”" + (f" (👍 ×{ups})" if ups > 1 else ""))
-    return "; ".join(parts) or WHY_TRENDING
+    return "; ".join(parts) or (WHY_EXPLORE if explored else WHY_TRENDING)

@@ -25,9 +25,14 @@ IDF_PAPERS = 2000  # term rarity is measured on the newest papers stored (~0.5 s
 VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quality unchanged, scoring bounded)
 
 MIN_SIMILARITY = 0.005
+EXPLORE_UNTIL_LIKED = 5  # bench/taste.py: 3 or 10 learned less by days 8-21
 SEEN_PAPERS = 100  # the newest cards a channel was sent count as weak 👎 when nobody voted on them
 VotesOf = Callable[[ChannelRef], Sequence[taste.Vote]]
 SeenOf = Callable[[ChannelRef], Sequence[str]]
+
+
+def _terms(text: vote_store.PaperText) -> dict[str, float]:
+    return taste.paper_terms(text.title, text.summary, text.keywords, text.ai_summary)
 
 
 class TasteScorer:
@@ -37,7 +42,7 @@ class TasteScorer:
         self.db = db
         self.votes_of = votes_of or self._stored_votes
         self.seen_of = seen_of or (lambda ref: vote_store.recent_sent(db, ref, SEEN_PAPERS))
-        self._idf: tuple[dict[str, float], float] | None = None
+        self._idf: dict[str, float] | None = None
         self._vectors: dict[str, taste.Vector] = {}
         self._titles: dict[str, str] = {}
         self._indexes: dict[tuple[str, ...], taste.Index] = {}
@@ -51,15 +56,12 @@ class TasteScorer:
     def vectors(self, paper_ids: Sequence[str]) -> dict[str, taste.Vector]:
         if self._idf is None:
             recent = vote_store.recent_texts(self.db, IDF_PAPERS)
-            self._idf = taste.idf(taste.paper_terms(t.title, t.summary, t.keywords) for t in recent)
+            self._idf, _ = taste.idf((_terms(t) for t in recent), min_df=taste.MIN_DF)
         missing = [p for p in paper_ids if p not in self._vectors]
         if missing:
-            table, unseen = self._idf
             for text in vote_store.texts_by_id(self.db, missing).values():
-                terms = taste.paper_terms(text.title, text.summary, text.keywords)
-                self._vectors[text.paper_id] = taste.truncate(
-                    taste.vectorize(terms, table, unseen), VECTOR_TERMS
-                )
+                vector = taste.vectorize(_terms(text), self._idf, 0.0)
+                self._vectors[text.paper_id] = taste.truncate(vector, VECTOR_TERMS)
                 self._titles[text.paper_id] = text.title
         return {p: self._vectors[p] for p in paper_ids if p in self._vectors}
 
@@ -83,8 +85,7 @@ class TasteScorer:
             return None
         self.vectors([])
         assert self._idf is not None
-        table, unseen = self._idf
-        return taste.vectorize(taste.paper_terms(" ; ".join(words), ""), table, unseen)
+        return taste.vectorize(taste.paper_terms(" ; ".join(words), ""), self._idf, 0.0)
 
     def title(self, paper_id: str) -> str:
         self.vectors([paper_id])
@@ -141,7 +142,12 @@ class TasteScorer:
         if profile.up + profile.down == 0:
             return None
         ids = tuple(sorted(pk_of))
-        scored = taste.score_all(profile, ids, self._sims(ids), self._query_sims(ids, topics))
+        # Until the channel has liked a few papers, it has seen too little of the day's range to know what
+        # it is missing: some cards go to papers unlike anything it was shown (bot/taste_blend.py).
+        exploring = len(profile.liked) < EXPLORE_UNTIL_LIKED and not topics
+        scored = taste.score_all(
+            profile, ids, self._sims(ids), self._query_sims(ids, topics), familiar=exploring
+        )
         ups = {paper: count for paper, _, count in profile.liked}
         like = {
             pk_of[paper]: (self._titles.get(s.nearest, s.nearest), ups.get(s.nearest, 0))
@@ -152,7 +158,11 @@ class TasteScorer:
         # A paper the channel already liked was seen: taste never offers it again. (A 👎 only lowers a
         # paper: one member pressing 👎 must not be able to hide it from everyone.)
         liked = {pk_of[p] for p, _, _ in profile.liked if p in pk_of}
-        return TasteView(scores, like, frozenset(self._vetoed(topics, list(pk_of.values())) | liked))
+        novelty = (
+            {pk_of[paper]: 1.0 - min(1.0, s.familiar) for paper, s in scored.items()} if exploring else {}
+        )
+        vetoed = frozenset(self._vetoed(topics, list(pk_of.values())) | liked)
+        return TasteView(scores, like, vetoed, novelty)
 
 
 def tasted_builder(db: sqlite_utils.Database) -> DigestBuilder:

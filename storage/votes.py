@@ -91,11 +91,12 @@ class PaperText:
     title: str
     summary: str
     keywords: tuple[str, ...]
+    ai_summary: str = ""  # Hugging Face's one-sentence summary, when it has one
 
 
 def _texts(rows: list[tuple[object, ...]]) -> list[PaperText]:
     found = []
-    for pk, paper_id, title, summary, keywords in rows:
+    for pk, paper_id, title, summary, keywords, ai_summary in rows:
         try:
             words = json.loads(str(keywords or "[]"))
         except ValueError:
@@ -107,12 +108,13 @@ def _texts(rows: list[tuple[object, ...]]) -> list[PaperText]:
                 str(title or ""),
                 str(summary or ""),
                 tuple(str(w) for w in words) if isinstance(words, list) else (),
+                str(ai_summary or ""),
             )
         )
     return found
 
 
-_TEXT = "SELECT pk, id, title, summary, ai_keywords FROM papers"
+_TEXT = "SELECT pk, id, title, summary, ai_keywords, ai_summary FROM papers"
 
 
 def texts_by_id(db: sqlite_utils.Database, paper_ids: Sequence[str]) -> dict[str, PaperText]:

@@ -19,7 +19,8 @@ from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef, Command, ReplyKind
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
-from paperbot.bot.taste_scorer import TasteScorer
+from paperbot.bot.taste_blend import WHY_EXPLORE
+from paperbot.bot.taste_scorer import EXPLORE_UNTIL_LIKED, TasteScorer
 from paperbot.bot.votes import cast_vote
 from paperbot.storage import deliveries
 from paperbot.storage import votes as vote_store
@@ -242,3 +243,52 @@ def test_cards_shown_without_a_vote_count_as_weak_downvotes() -> None:
     shown, disliked = profile.coefficients["shown"], profile.coefficients["disliked"]
     assert disliked < shown < 0 and shown / disliked == pytest.approx(taste.UNVOTED_WEIGHT)
     assert "unknown" not in profile.coefficients and (profile.up, profile.down) == (1, 1)
+
+
+def test_a_channel_that_liked_little_is_shown_something_different(db: sqlite_utils.Database) -> None:
+    # Three 👍 on quantization: of five cards, three are the channel's best guesses (quantization) and two
+    # explore, unlike anything it voted on, and say so instead of claiming "trending" or "like ...".
+    for n, user in enumerate(("ana", "bo", "chen")):
+        cast_vote(db, REF, f"2606.1{n:04d}", user, 1, toggle=True)
+    digest = build_digest(db, REF, "2026-06-10", size=5, skip_sent=False, taste=TasteScorer(db))
+    cards = digest.cards
+    assert [is_quant(c.arxiv_id) for c in cards] == [True, True, True, False, False]
+    assert all(c.why == WHY_EXPLORE for c in cards[3:]) and all(c.why.startswith("like") for c in cards[:3])
+    # A channel following topics has them to go on: no exploring.
+    topical = build_digest(
+        db, REF, "2026-06-10", size=5, topics=("quantization",), skip_sent=False, taste=TasteScorer(db)
+    )
+    assert WHY_EXPLORE not in {c.why for c in topical.cards}
+
+
+def test_exploring_stops_once_the_channel_liked_enough(db: sqlite_utils.Database) -> None:
+    liked = [f"2606.1{n:04d}" for n in range(3)] + [f"2606.2{n:04d}" for n in range(3)]
+    pool = {paper: pk for pk, paper in enumerate(liked)}
+    for count, paper in enumerate(liked[:EXPLORE_UNTIL_LIKED], 1):
+        cast_vote(db, REF, paper, "ana", 1, toggle=True)
+        view = TasteScorer(db)(REF, pool, ())
+        assert view is not None and bool(view.novelty) is (count < EXPLORE_UNTIL_LIKED)
+
+
+def test_exploring_never_brings_what_was_sent_or_excluded(db: sqlite_utils.Database) -> None:
+    cast_vote(db, REF, "2606.10000", "ana", 1, toggle=True)
+    robots = [f"2606.2{n:04d}" for n in range(10, 16)]
+    assert deliveries.claim(db, REF, "2026-06-09", robots[:3])
+    deliveries.confirm(db, REF, "2026-06-09", ["m0"])
+    digest = build_digest(db, REF, "2026-06-10", size=5, topics=(), skip_sent=True, taste=TasteScorer(db))
+    shown = [c.arxiv_id for c in digest.cards]
+    assert not set(shown) & set(robots[:3]) and len(shown) == 5
+    assert sum(1 for c in digest.cards if c.why == WHY_EXPLORE) == 2
+
+
+def test_plurals_fold_and_the_hf_summary_counts() -> None:
+    assert taste.words("Agents and agent; analysis of bus routes") == [
+        "agent",
+        "agent",
+        "analysis",
+        "bus",
+        "route",
+    ]
+    with_summary = taste.paper_terms("A title", "An abstract.", (), "Speculative decoding for agents")
+    assert with_summary["speculative decoding"] == taste.SUMMARY_WEIGHT
+    assert "speculative" not in taste.paper_terms("A title", "An abstract.")

@@ -91,6 +91,6 @@ def test_digest_leads_with_matches_then_near_papers_never_labelled(fresh_db: sql
 def test_with_taste_near_papers_rank_between_matches_and_the_rest() -> None:
     trend = {1: 5.0, 2: 1.0, 3: 0.5}  # 1: popular, unrelated; 2: shares the topic's words; 3: a match
     view = TasteView(scores={})
-    picked = blend_pick([1, 2, 3], trend, {3: 0.6}, view, set(), 3, near={2: 0.6})
+    picked = blend_pick([1, 2, 3], trend, {3: 0.6}, view, set(), 3, near={2: 0.6}).chosen
     assert picked == [3, 2, 1]
-    assert blend_pick([1, 2, 3], trend, {3: 0.6}, view, set(), 3) == [3, 1, 2]  # without: trending
+    assert blend_pick([1, 2, 3], trend, {3: 0.6}, view, set(), 3).chosen == [3, 1, 2]  # without: trending
