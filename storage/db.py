@@ -76,19 +76,29 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Apply every migration newer than the file's user_version, each in its own transaction."""
+    """Apply every migration newer than the file's user_version, all in one transaction taken with the
+    write lock: a process killed part-way leaves the file as it was, and of two processes opening an old
+    file at once one migrates while the other waits, then finds it done."""
     current = schema_version(db)
     if current > SCHEMA_VERSION:
         raise SchemaTooNew(
             f"{_name(db)}: database schema v{current} is newer than this paperbot (v{SCHEMA_VERSION}); "
             "upgrade paperbot"
         )
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        with db.conn:
+    if current == SCHEMA_VERSION:
+        return current
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        start = schema_version(db)  # again, under the lock: another process may have migrated meanwhile
+        for version in range(start + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1](db)
             db.execute(f"PRAGMA user_version = {version}")
-    if current < SCHEMA_VERSION:  # one line however many steps: start-up output stays short
-        logger.info("database migrated to schema v%d (from v%d)", SCHEMA_VERSION, current)
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+    if start < SCHEMA_VERSION:  # one line however many steps: start-up output stays short
+        logger.info("database migrated to schema v%d (from v%d)", SCHEMA_VERSION, start)
     return SCHEMA_VERSION
 
 

@@ -5,6 +5,7 @@ A migration is appended, never edited: a database records the last version it ra
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
@@ -14,8 +15,22 @@ from paperbot.storage import title_pairs
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
+def _script(db: sqlite_utils.Database, sql: str) -> None:
+    """Run each statement of `sql` inside the caller's transaction (executescript would commit first, and
+    a migration cut short must leave nothing behind)."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:60]}")
+
+
 def _v1(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _script(
+        db,
         f"""
         -- pk is an explicit INTEGER PRIMARY KEY so VACUUM can never renumber the rows the FTS index points at.
         CREATE TABLE papers (
@@ -142,7 +157,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
 
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """
+        """,
     )
 
 
@@ -170,7 +185,8 @@ def _follows(db: sqlite_utils.Database) -> None:
     # Authors and organisations a channel follows (key: the folded name matched on), and the channel's
     # alert and follow-up options. Alerts themselves are rows of `deliveries` (day "alert:..."), so the
     # one ledger decides what was sent.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE follows (
             channel_key TEXT NOT NULL,
@@ -188,13 +204,14 @@ def _follows(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL
         );
         CREATE INDEX papers_added ON papers(added_at);
-        """
+        """,
     )
 
 
 def _votes(db: sqlite_utils.Database) -> None:
     # Channel taste: one vote per person per paper per channel.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE votes (
             channel_key TEXT NOT NULL,
@@ -204,7 +221,7 @@ def _votes(db: sqlite_utils.Database) -> None:
             voted_at TEXT NOT NULL,
             PRIMARY KEY (channel_key, paper_id, user)
         ) WITHOUT ROWID;
-        """
+        """,
     )
 
 
@@ -213,7 +230,8 @@ def _followups(db: sqlite_utils.Database) -> None:
     # are news), which follow-up post carried which event (whether it was sent is the ledger's answer),
     # the thread a follow-up replies in (so a crash is settled by looking in that thread), and each
     # channel's milestones.
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE followup_baseline (
             channel_key TEXT NOT NULL,
@@ -234,7 +252,7 @@ def _followups(db: sqlite_utils.Database) -> None:
         ALTER TABLE deliveries ADD COLUMN thread TEXT;
         ALTER TABLE follow_options ADD COLUMN upvotes_mark INTEGER NOT NULL DEFAULT 100;
         ALTER TABLE follow_options ADD COLUMN stars_mark INTEGER NOT NULL DEFAULT 1000;
-        """
+        """,
     )
 
 
@@ -242,14 +260,15 @@ def _title_pairs(db: sqlite_utils.Database) -> None:
     # Title phrases looked up as pairs of adjacent words (storage.title_pairs): about a second a 100k
     # papers. The pairs are made in Python, so a changed title is noted here and re-indexed by save_papers.
     db.execute(title_pairs.CREATE)
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE retitled (pk INTEGER PRIMARY KEY, old_title TEXT NOT NULL);
         CREATE TRIGGER papers_retitled AFTER UPDATE OF title ON papers WHEN old.title IS NOT new.title
         BEGIN
             INSERT OR IGNORE INTO retitled(pk, old_title) VALUES (old.pk, old.title);
         END;
-        """
+        """,
     )
     title_pairs.fill(db)
 
