@@ -29,6 +29,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
         yield
 
 
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = (
+    5, 6, 8, 11, 13, 14, 26
+)  # fmt: skip
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another process's write lock
 PRIVATE = 0o600  # the file holds installed Slack workspace tokens
 
@@ -45,25 +48,30 @@ def explain(exc: sqlite3.Error, path: str | Path | None) -> DatabaseError:
     """An SQLite error as one line a user can act on."""
     where = str(path) if path else "the database"
     text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    # SQLite's primary result code when the driver gives it (Python 3.11+), else its message's wording:
+    # a message such as "phrase queries are not supported (detail!=full)" is not a full disk.
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text or "database is busy" in text:
         return DatabaseError(
             f"{where} is locked by another process (waited {BUSY_TIMEOUT:g} s); "
             "stop the other paperbot or sqlite3 session, or try again"
         )
-    if "full" in text:
+    if code == SQLITE_FULL or "disk is full" in text:
         return DatabaseError(
             f"{where}: the disk is full; free some space and retry (the write was rolled back)"
         )
-    if "readonly" in text or "read-only" in text:
+    if code == SQLITE_READONLY or "readonly" in text or "read-only" in text:
         return DatabaseError(
             f"{where} cannot be written (read-only file or filesystem); make it writable or set PAPERBOT_DB "
             "to a writable place"
         )
-    if "unable to open" in text:
+    if code == SQLITE_CANTOPEN or "unable to open" in text:
         return DatabaseError(
             f"{where} cannot be opened or created; check the folder is writable and PAPERBOT_DB names a file"
         )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or any(
+        w in text for w in ("not a database", "malformed", "corrupt")
+    ):
         return DatabaseError(
             f"{where} is not a paperbot database or is damaged ({exc}); restore a backup, or set PAPERBOT_DB "
             "to a new file"

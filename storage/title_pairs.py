@@ -18,9 +18,11 @@ import sqlite_utils
 _WORDS = re.compile(r"[^\W_]+")  # the words bot.query's tokens() reads, so the pairs agree with the queries
 BATCH = 10_000
 
+# The ascii tokenizer: every non-ASCII character is part of a token, so a pair built from Python's words is
+# always one token (unicode61 splits some characters Python calls letters, and detail=none has no phrases).
 CREATE = (
     "CREATE VIRTUAL TABLE title_pairs USING fts5("
-    "pairs, content='', detail=none, tokenize=\"unicode61 tokenchars '_'\")"
+    "pairs, content='', detail=none, tokenize=\"ascii tokenchars '_'\")"
 )
 
 

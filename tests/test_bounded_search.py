@@ -112,3 +112,12 @@ def test_full_coverage_ranks_first_when_one_word_is_in_most_papers(fresh_db: sql
     found = [h.paper.id for h in search(fresh_db, "companion agents", limit=80).hits]
     assert set(found[:60]) == {p.id for p in both}
     assert set(found[60:80]) <= {p.id for p in one}
+
+
+def test_letters_the_index_tokenizer_splits_still_make_one_pair(fresh_db: sqlite_utils.Database) -> None:
+    """U+19B1 (New Tai Lue) is a letter to Python and a separator to FTS5's unicode61: a pair holding it
+    once reached FTS5 as a phrase, which a detail=none table refuses (reported as a full disk)."""
+    store_papers(fresh_db, [Paper("2601.00001", "\u19b1the \u19b1model of reward", "Abstract about reward.")])
+    assert title_pairs.newest(fresh_db, [("\u19b1the", "\u19b1model")], 10) == [1]
+    search(fresh_db, "\u19b1the \u19b1model")  # answers, whatever it finds
+    search(fresh_db, '"\u19b1the \u19b1model"')

@@ -169,3 +169,15 @@ def test_fetch_since_is_bounded(env: Path, args: list[str], needle: str) -> None
     code, _, err = cli("fetch", *args)
     assert code == 2
     one_line_error(err, needle)
+
+
+def test_an_error_mentioning_full_is_not_called_a_full_disk() -> None:
+    said = str(
+        paperbot.storage.db.explain(
+            sqlite3.OperationalError("phrase queries are not supported (detail!=full)"), "x.db"
+        )
+    )
+    assert "disk is full" not in said and "detail!=full" in said
+    assert "disk is full" in str(
+        paperbot.storage.db.explain(sqlite3.OperationalError("database or disk is full"), "x.db")
+    )
