@@ -81,7 +81,9 @@ def save_papers(db: sqlite_utils.Database, papers: Iterable[Paper]) -> set[str]:
     previous maximum) are indexed here, in the same transaction.
     """
     stamp = now_iso()
-    rows = [_row(p, stamp) for p in papers]
+    # One row per id, the last one given: a second version of a paper in the same batch would otherwise
+    # update a row whose index entries are written only after the batch (and corrupt them).
+    rows = list({p.id: _row(p, stamp) for p in papers}.values())
     with transaction(db):
         before = db.execute("SELECT coalesce(max(pk), 0) FROM papers").fetchone()[0]
         db.conn.executemany(_UPSERT, rows)

@@ -121,3 +121,17 @@ def test_letters_the_index_tokenizer_splits_still_make_one_pair(fresh_db: sqlite
     assert title_pairs.newest(fresh_db, [("\u19b1the", "\u19b1model")], 10) == [1]
     search(fresh_db, "\u19b1the \u19b1model")  # answers, whatever it finds
     search(fresh_db, '"\u19b1the \u19b1model"')
+
+
+def test_a_paper_twice_in_one_batch_keeps_the_last_version(fresh_db: sqlite_utils.Database) -> None:
+    store_papers(
+        fresh_db,
+        [
+            Paper("2601.00001", "Reward Modeling at Scale", "First."),
+            Paper("2601.00001", "Reward Models at Scale", "Second."),
+        ],
+    )
+    assert [h.paper.title for h in search(fresh_db, "reward").hits] == ["Reward Models at Scale"]
+    assert problems(fresh_db) == []
+    assert _pairs_hits(fresh_db, ("reward", "models")) == [1]
+    assert _pairs_hits(fresh_db, ("reward", "modeling")) == []
