@@ -83,6 +83,15 @@ def check_database(settings: Settings) -> tuple[Check, Any]:
     try:
         db = open_db(path)
         found = health.problems(db)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            return Check("database", False, f"{path}: {exc}", f"restore {path} from a backup"), None
+        return Check(
+            "database",
+            False,
+            f"{path} is busy: another process is writing to it (an import, a fetch)",
+            "run `paperbot doctor` again when it has finished",
+        ), None
     except (sqlite3.DatabaseError, SchemaTooNew) as exc:
         fix = "upgrade paperbot" if isinstance(exc, SchemaTooNew) else f"restore {path} from a backup"
         return Check("database", False, f"{path}: {exc}", fix), None

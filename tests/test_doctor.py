@@ -188,3 +188,20 @@ async def test_slack_unreachable_or_missing_a_scope_is_not_called_a_bad_token(
     assert proc.returncode == 1 and "cannot reach Slack at http://127.0.0.1:9/api/" in token
     assert "rejected" not in token and "fix: check the network" in token
     assert "Traceback" not in proc.stderr
+
+
+async def test_title_pairs_out_of_step_and_a_busy_file_are_told_apart(env: Path) -> None:
+    db = open_db(env)
+    db.execute("INSERT INTO title_pairs(title_pairs) VALUES ('delete-all')")
+    db.conn.commit()
+    proc = await doctor()
+    database = line(proc, "database")
+    assert "title_pairs holds 0 of 1 titles" in database and "--rebuild-index" in database
+    assert line(await doctor("--rebuild-index"), "database").startswith("ok    database: ")
+    db.execute("BEGIN IMMEDIATE")  # another process in the middle of a long import
+    try:
+        busy = line(await doctor(), "database")
+    finally:
+        db.conn.rollback()
+        db.close()
+    assert "is busy: another process is writing" in busy and "does not match" not in busy
