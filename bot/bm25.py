@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 K1, B = 1.2, 0.75  # FTS5's constants
+SHORT = 4  # words this long or shorter are counted whole (with their plural), not by prefix
 MIN_IDF = 1e-6  # as FTS5: a word in most documents still counts a little, never negatively
 TITLE_W, ABSTRACT_W, KEYWORDS_W = 4, 1, 2  # as storage.papers.BM25_WEIGHTS
 # ASCII punctuation and symbols become spaces, so every word (and hyphenated part) follows a space.
@@ -24,19 +25,23 @@ _TO_SPACE = bytes.maketrans(
 )
 
 
-def prefix(term: str) -> str:
-    """The part of a query word its inflections share ("reasoning" -> "reason", "agents" -> "agen"): the
-    index matched candidates by Porter stem, and counting words that start with this approximates it."""
+def prefixes(term: str) -> tuple[str, ...]:
+    """What a query word's inflections start with, each counted where a word starts: a long word by its
+    first letters ("reasoning" -> "reason", "transformers" -> "transfor"), approximating the index's
+    stemmer; a short one only as itself and its plural ("cars" -> "car ", "cars "), since a short prefix
+    starts unrelated words ("car" in "careful", "moe" in "moebius")."""
     if len(term) > 3 and term.endswith("s") and not term.endswith("ss"):
         term = term[:-1]  # "cars" -> "car"
-    return term if len(term) <= 4 else term[: max(4, len(term) - 3)]
+    if len(term) <= SHORT:
+        return (term + " ", term + "s ")
+    return (term[: max(SHORT + 1, len(term) - 3)],)
 
 
 @dataclass(frozen=True)
 class Terms:
     """The query's words as counted here: their prefixes and inverse document frequencies."""
 
-    prefixes: tuple[str, ...]
+    prefixes: tuple[tuple[str, ...], ...]
     idf: tuple[float, ...]
 
     @classmethod
@@ -47,7 +52,7 @@ class Terms:
         for word in words:
             df = shares[word] * total
             idf.append(max(math.log((total - df + 0.5) / (df + 0.5)), MIN_IDF))
-        return cls(tuple(prefix(w) for w in words), tuple(idf))
+        return cls(tuple(prefixes(w) for w in words), tuple(idf))
 
 
 def _spaced(text: str) -> bytes:
@@ -58,15 +63,19 @@ def scores(docs: Mapping[int, tuple[str, str, str]], terms: Terms) -> dict[int, 
     """pk -> BM25 (larger is better) for docs given as (title, keywords, abstract)."""
     if not docs or not terms.prefixes:
         return dict.fromkeys(docs, 0.0)
-    prefixes = [b" " + p.encode() for p in terms.prefixes]
+    starts = [[b" " + p.encode() for p in alternatives] for alternatives in terms.prefixes]
     weighted: dict[int, tuple[list[int], int]] = {}
     for pk, (title, keywords, abstract) in docs.items():
         # Each field written as many times as it weighs: one count per word gives the weighted frequency
         # (bytes.count in C; this runs over every candidate's abstract).
         title_b, keywords_b, abstract_b = _spaced(title), _spaced(keywords), _spaced(abstract)
-        text = b" " + b" ".join([title_b] * TITLE_W + [keywords_b] * KEYWORDS_W + [abstract_b] * ABSTRACT_W)
+        text = (
+            b" "
+            + b" ".join([title_b] * TITLE_W + [keywords_b] * KEYWORDS_W + [abstract_b] * ABSTRACT_W)
+            + b" "
+        )
         length = title_b.count(b" ") + keywords_b.count(b" ") + abstract_b.count(b" ") + 3
-        weighted[pk] = ([text.count(p) for p in prefixes], length)
+        weighted[pk] = ([sum(text.count(p) for p in alternatives) for alternatives in starts], length)
     average = sum(length for _, length in weighted.values()) / len(weighted)
     result = {}
     for pk, (tf, length) in weighted.items():
