@@ -39,8 +39,11 @@ def _drop_stopwords(query: ParsedQuery) -> None:
 
 
 def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: list[Phrase]) -> None:
-    """Acronym <-> long form, so "moe" finds "mixture-of-experts" and "mixture of experts" finds "MoE"."""
+    """Acronym <-> long form, so "moe" finds "mixture-of-experts" and "mixture of experts" finds "MoE".
+    Not for text typed in quotes: there only the phrase itself counts (an "RM" may be a reflective mask)."""
     for concept in query.concepts:
+        if concept.exact:
+            continue
         first = concept.phrases[0]
         if len(first) == 1:
             word = first[0]
@@ -65,7 +68,7 @@ def _expand_aliases(db: sqlite_utils.Database, query: ParsedQuery, original: lis
             if not shorts:
                 continue
             for concept in query.concepts:
-                if len(concept.phrases[0]) == 1 and concept.phrases[0][0] in span:
+                if not concept.exact and len(concept.phrases[0]) == 1 and concept.phrases[0][0] in span:
                     for short in shorts:
                         concept.add((short,))
 

@@ -164,3 +164,16 @@ def test_recorded_day_moe_first(tmp_path: Path) -> None:
     assert moe_ids
     found = ids(db, "moe")
     assert set(found[: len(moe_ids)]) == moe_ids
+
+
+def test_a_quoted_phrase_is_not_expanded_to_an_acronym() -> None:
+    db = open_db(memory=True)
+    store_papers(
+        db,
+        [
+            Paper("r1", "Training a Reward Model (RM)", "A reward model (RM) scores answers."),
+            Paper("r2", "Reward Model Ensembles", "We ensemble reward models (RMs) for RLHF."),
+            Paper("m1", "Reflective Masking", "Reflective masking (RM) of tokens: RM improves decoding."),
+        ],
+    )
+    assert "m1" not in [h.paper.id for h in search(db, '"reward model"').hits]
