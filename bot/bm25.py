@@ -43,6 +43,7 @@ class Terms:
 
     prefixes: tuple[tuple[str, ...], ...]
     idf: tuple[float, ...]
+    papers: float  # the papers holding each word, summed: what FTS5's bm25() would count first
 
     @classmethod
     def of(cls, shares: Mapping[str, float], total: int) -> Terms:
@@ -52,30 +53,27 @@ class Terms:
         for word in words:
             df = shares[word] * total
             idf.append(max(math.log((total - df + 0.5) / (df + 0.5)), MIN_IDF))
-        return cls(tuple(prefixes(w) for w in words), tuple(idf))
-
-
-def _spaced(text: str) -> bytes:
-    return text.lower().encode("utf-8", "ignore").translate(_TO_SPACE)
+        papers = sum(shares.values()) * total
+        return cls(tuple(prefixes(w) for w in words), tuple(idf), papers)
 
 
 def scores(docs: Mapping[int, tuple[str, str, str]], terms: Terms) -> dict[int, float]:
     """pk -> BM25 (larger is better) for docs given as (title, keywords, abstract)."""
     if not docs or not terms.prefixes:
         return dict.fromkeys(docs, 0.0)
-    starts = [[b" " + p.encode() for p in alternatives] for alternatives in terms.prefixes]
+    flat = [b" " + p.encode() for alternatives in terms.prefixes for p in alternatives]
+    owner = [k for k, alternatives in enumerate(terms.prefixes) for _ in alternatives]
     weighted: dict[int, tuple[list[int], int]] = {}
     for pk, (title, keywords, abstract) in docs.items():
-        # Each field written as many times as it weighs: one count per word gives the weighted frequency
-        # (bytes.count in C; this runs over every candidate's abstract).
-        title_b, keywords_b, abstract_b = _spaced(title), _spaced(keywords), _spaced(abstract)
-        text = (
-            b" "
-            + b" ".join([title_b] * TITLE_W + [keywords_b] * KEYWORDS_W + [abstract_b] * ABSTRACT_W)
-            + b" "
+        # lower, encode, translate and count run in C: this reads every candidate's abstract.
+        t, k, a = (
+            f" {text} ".lower().encode("utf-8", "ignore").translate(_TO_SPACE)
+            for text in (title, keywords, abstract)
         )
-        length = title_b.count(b" ") + keywords_b.count(b" ") + abstract_b.count(b" ") + 3
-        weighted[pk] = ([sum(text.count(p) for p in alternatives) for alternatives in starts], length)
+        tf = [0] * len(terms.prefixes)
+        for term, p in zip(owner, flat, strict=True):
+            tf[term] += TITLE_W * t.count(p) + KEYWORDS_W * k.count(p) + ABSTRACT_W * a.count(p)
+        weighted[pk] = (tf, title.count(" ") + keywords.count(" ") + abstract.count(" ") + 3)
     average = sum(length for _, length in weighted.values()) / len(weighted)
     result = {}
     for pk, (tf, length) in weighted.items():

@@ -29,6 +29,12 @@ CAP = 300  # papers covering part of the query: each concept's newest, CAP in al
 MIN_SHARE = 30  # ... but at least this many of each concept's
 FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
 TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
+# What each way of ranking candidates by BM25 costs (measured with bench/search_speed.py --profile on the
+# real-text archives): FTS5's bm25() first counts every word's papers over the whole index, ~35 ns a paper;
+# bot.bm25 reads each candidate's text, ~12 µs a paper plus ~2.3 µs a paper for each word it counts.
+FTS_BM25_PER_PAPER = 35e-9
+TEXT_BM25_PER_CANDIDATE = 12e-6
+TEXT_BM25_PER_CANDIDATE_WORD = 2.3e-6
 RANGE_GAP = 2000  # rowids further apart than this are looked up as separate ranges
 
 
@@ -68,10 +74,31 @@ def _best(
 ) -> tuple[list[tuple[int, float]], bool]:
     """The best `depth` matches of `expression` by BM25 among all of them when fewer than `cap` match,
     else among the newest `cap`: one walk of the index by rowid, which stops after `cap` matches, then
-    BM25 over those candidates' text (bot.bm25). Returns the rows and whether every match was considered."""
+    BM25 over those. Returns the rows and whether every match was considered."""
     ids = search_index.fts_ids(db, expression, newest=cap)
-    scored = bm25.scores(search_index.evidence_texts(db, ids), terms)
-    return bm25.best(scored, depth), len(ids) < cap
+    complete = len(ids) < cap
+    ranges = search_index.EVERYTHING if complete or not ids else ((min(ids), None),)
+    return _ranked(db, expression, ids, ranges, depth, terms), complete
+
+
+def _ranked(
+    db: sqlite_utils.Database,
+    expression: str,
+    ids: Sequence[int],
+    ranges: Sequence[search_index.Range],
+    depth: int,
+    terms: bm25.Terms,
+) -> list[tuple[int, float]]:
+    """The best `depth` of `ids` (what `expression` matches within `ranges`, maybe more) by BM25, the
+    cheaper way: FTS5's own bm25() when the papers it counts first are few (rare words, a small archive),
+    else bot.bm25 over the candidates' text, whose cost does not grow with the archive."""
+    words = sum(len(alternatives) for alternatives in terms.prefixes)
+    text_cost = len(ids) * (TEXT_BM25_PER_CANDIDATE + TEXT_BM25_PER_CANDIDATE_WORD * words)
+    if terms.papers * FTS_BM25_PER_PAPER <= text_cost:
+        allowed = set(ids)
+        ranked = search_index.fts_ranked(db, expression, None, ranges)
+        return [row for row in ranked if row[0] in allowed][:depth]
+    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), terms), depth)
 
 
 def candidates(
@@ -122,8 +149,8 @@ def _partial(
         found = search_index.fts_ids(db, restrict(any_expr(concept), query), newest=share)
         ids.update(found)
         complete = complete and len(found) < share
-    scored = bm25.scores(search_index.evidence_texts(db, sorted(ids)), terms)
-    return bm25.best(scored, depth), complete
+    union = sorted(ids)
+    return _ranked(db, to_fts(query), union, Scope.of(union).ranges, depth, terms), complete
 
 
 def _titled(db: sqlite_utils.Database, spellings: Sequence[Phrase]) -> list[int]:
@@ -146,4 +173,4 @@ def fts_in_scope(
     db: sqlite_utils.Database, expression: str, scope: Scope, terms: bm25.Terms
 ) -> list[tuple[int, float]]:
     ids = sorted(scope.ids(db, expression), reverse=True)
-    return bm25.best(bm25.scores(search_index.evidence_texts(db, ids), terms), len(ids))
+    return _ranked(db, expression, ids, scope.ranges, len(ids), terms)

@@ -3,9 +3,10 @@ sampled document frequencies (bot.bm25), and title phrases found through the tit
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
-from paperbot.bot import bm25
+from paperbot.bot import bm25, candidates
 from paperbot.bot.ingest import store_papers
 from paperbot.bot.models import Paper
 from paperbot.bot.search import search
@@ -89,7 +90,16 @@ def test_rebuild_refills_the_title_pairs(tmp_path: object) -> None:
     assert _pairs_hits(db, ("reward", "model")) == [1]
 
 
-def test_an_old_title_phrase_survives_a_full_window(fresh_db: sqlite_utils.Database) -> None:
+@pytest.fixture(params=["fts5 bm25", "text bm25"])
+def ranker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways candidates are ranked: FTS5's bm25() (few papers to count first) and bot.bm25 over the
+    candidates' text (what a large archive uses)."""
+    if request.param == "text bm25":
+        monkeypatch.setattr(candidates, "FTS_BM25_PER_PAPER", 1.0)
+    return str(request.param)
+
+
+def test_an_old_title_phrase_survives_a_full_window(fresh_db: sqlite_utils.Database, ranker: str) -> None:
     """More papers cover every word than the full-coverage window holds; the one whose title is the
     topic is old, yet comes first, found through its title pairs (checked as a phrase: the newer
     'model ... reward' titles hold both pairs' words but not the phrase)."""
@@ -104,7 +114,9 @@ def test_an_old_title_phrase_survives_a_full_window(fresh_db: sqlite_utils.Datab
     assert hits[0].paper.id == "2301.00001"
 
 
-def test_full_coverage_ranks_first_when_one_word_is_in_most_papers(fresh_db: sqlite_utils.Database) -> None:
+def test_full_coverage_ranks_first_when_one_word_is_in_most_papers(
+    fresh_db: sqlite_utils.Database, ranker: str
+) -> None:
     """'agents' is in most papers, so BM25 gives it almost no weight; more papers hold both words than
     the evidence reader reads, and papers saying only 'companion', over and over, must still come after
     every paper holding both (an independent tester found them from rank 7 when common words were not
