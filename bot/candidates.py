@@ -1,7 +1,8 @@
 """Candidates for a search: which papers are worth scoring, found with bounded work whatever the archive's
-size. Papers covering every concept come first (all of them, or the newest FULL_CAP), then titles holding
-the topic as a phrase, then papers covering part of it; each window is ranked by BM25 over its own text
-(bot.bm25), never by FTS5's bm25(), which counts every word over the whole index first."""
+size. Papers covering every concept come first (all of them, or the FULL_CAP stored most recently), then
+titles holding the topic as a phrase, then papers covering part of it; each window is ranked by BM25 the
+cheaper way: FTS5's bm25() (which counts every word over the whole index first) or bot.bm25 over the
+candidates' own text."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from paperbot.storage import search_index, title_pairs
 
 CAP = 300  # papers covering part of the query: each concept's newest, CAP in all, BM25-ranked
 MIN_SHARE = 30  # ... but at least this many of each concept's
-FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the newest FULL_CAP when more
+FULL_CAP = 300  # papers covering the whole query: BM25-ranked among all, or the FULL_CAP newest when more
 TITLE_DEPTH = 40  # the newest titles holding the topic as a phrase, always considered
 # What each way of ranking candidates by BM25 costs (measured with bench/search_speed.py --profile on the
 # real-text archives): FTS5's bm25() first counts every word's papers over the whole index, ~35 ns a paper;
@@ -90,11 +91,12 @@ def _ranked(
     terms: bm25.Terms,
 ) -> list[tuple[int, float]]:
     """The best `depth` of `ids` (what `expression` matches within `ranges`, maybe more) by BM25, the
-    cheaper way: FTS5's own bm25() when the papers it counts first are few (rare words, a small archive),
-    else bot.bm25 over the candidates' text, whose cost does not grow with the archive."""
+    cheaper way: FTS5's own bm25() when the papers it counts first are few (rare words, a small archive;
+    it counts them again for each range), else bot.bm25 over the candidates' text, whose cost does not
+    grow with the archive."""
     words = sum(len(alternatives) for alternatives in terms.prefixes)
     text_cost = len(ids) * (TEXT_BM25_PER_CANDIDATE + TEXT_BM25_PER_CANDIDATE_WORD * words)
-    if terms.papers * FTS_BM25_PER_PAPER <= text_cost:
+    if len(ranges) * terms.papers * FTS_BM25_PER_PAPER <= text_cost:
         allowed = set(ids)
         ranked = search_index.fts_ranked(db, expression, None, ranges)
         return [row for row in ranked if row[0] in allowed][:depth]
