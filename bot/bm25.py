@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from paperbot.storage.papers import BM25_WEIGHTS
 
 K1, B = 1.2, 0.75  # FTS5's constants
 SHORT = 4  # words this long or shorter are counted whole (with their plural), not by prefix
 MIN_IDF = 1e-6  # as FTS5: a word in most documents still counts a little, never negatively
-TITLE_W, ABSTRACT_W, KEYWORDS_W = 4, 1, 2  # as storage.papers.BM25_WEIGHTS
+TITLE_W, ABSTRACT_W, KEYWORDS_W = BM25_WEIGHTS[:3]  # the weights FTS5's bm25() is given
 # ASCII punctuation and symbols become spaces, so every word (and hyphenated part) follows a space.
 _TO_SPACE = bytes.maketrans(
     (string.punctuation + "\t\n\r").encode(), b" " * len(string.punctuation + "\t\n\r")
@@ -63,14 +65,14 @@ def scores(docs: Mapping[int, tuple[str, str, str]], terms: Terms) -> dict[int, 
         return dict.fromkeys(docs, 0.0)
     flat = [b" " + p.encode() for alternatives in terms.prefixes for p in alternatives]
     owner = [k for k, alternatives in enumerate(terms.prefixes) for _ in alternatives]
-    weighted: dict[int, tuple[list[int], int]] = {}
+    weighted: dict[int, tuple[list[float], int]] = {}
     for pk, (title, keywords, abstract) in docs.items():
         # lower, encode, translate and count run in C: this reads every candidate's abstract.
         t, k, a = (
             f" {text} ".lower().encode("utf-8", "ignore").translate(_TO_SPACE)
             for text in (title, keywords, abstract)
         )
-        tf = [0] * len(terms.prefixes)
+        tf = [0.0] * len(terms.prefixes)
         for term, p in zip(owner, flat, strict=True):
             tf[term] += TITLE_W * t.count(p) + KEYWORDS_W * k.count(p) + ABSTRACT_W * a.count(p)
         weighted[pk] = (tf, title.count(" ") + keywords.count(" ") + abstract.count(" ") + 3)
@@ -85,7 +87,3 @@ def scores(docs: Mapping[int, tuple[str, str, str]], terms: Terms) -> dict[int, 
 def best(found: dict[int, float], limit: int) -> list[tuple[int, float]]:
     """The `limit` best (pk, score), ties to the newer paper (larger pk)."""
     return sorted(found.items(), key=lambda row: (-row[1], -row[0]))[:limit]
-
-
-def words_of(phrases: Iterable[Sequence[str]]) -> set[str]:
-    return {w for p in phrases for w in p}
