@@ -20,19 +20,25 @@ from paperbot.adapters.console import ConsoleAdapter
 from paperbot.bot import ingest
 from paperbot.bot.config import ConfigError, Settings
 from paperbot.bot.delivery import deliver_due
+from paperbot.bot.embedding import semantic_search
 from paperbot.bot.factories import defaults_of, hf_client, open_database, policy_of
 from paperbot.bot.jobs import Jobs
 from paperbot.bot.outcomes import DeliveryReport, Outcome
 from paperbot.bot.ports import AdapterFatal, ChatAdapter
+from paperbot.bot.semantic import paper_text
 from paperbot.bot.service import Service
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
+from paperbot.storage import vectors as vector_store
 from paperbot.storage.lock import DeliveryLock, LockBusy
 from paperbot.storage.worker import DatabaseOwner
 
 logger = logging.getLogger(__name__)
 
 FETCH_FRESH = timedelta(minutes=10)
+EMBED_PER_FETCH = (
+    500  # a fetch brings ~50 papers; a back-log is embedded 500 a fetch (or by `paperbot embed`)
+)
 
 
 def console_adapter(console: Console | None = None) -> ConsoleAdapter:
@@ -91,8 +97,13 @@ class Bot:
         open_database(settings).close()  # fail at start-up, in one line, on a bad file or schema
         self.database = DatabaseOwner(lambda: open_database(settings, check=False))  # checked just above
         self.lane = self.database.background
+        self.semantic = semantic_search(settings.semantic)
         self.service = Service(
-            self.database.reads, self.database.writes, defaults_of(settings), self._schedule_changed
+            self.database.reads,
+            self.database.writes,
+            defaults_of(settings),
+            self._schedule_changed,
+            self.semantic,
         )
         self.adapters: dict[str, ChatAdapter] = build_adapters(settings, self.service)
         self.stopped_adapters: dict[str, str] = {}
@@ -127,7 +138,25 @@ class Bot:
         """The periodic fetch: today's and yesterday's lists (UTC), so upvotes stay current; then a
         delivery pass, so alerts and follow-ups on what it brought go out now, not at the next tick."""
         await ingest.fetch_days(self.lane, self.client, ingest.recent_days(datetime.now(UTC).date(), 1))
+        await self.embed_new()
         await self.tick(datetime.now(UTC))
+
+    async def embed_new(self) -> None:
+        """Meaning vectors for the papers a fetch brought (PAPERBOT_SEMANTIC): the model runs on its own
+        thread, so no database lane waits for it; a failure is logged and the next fetch tries again."""
+        if self.semantic is None:
+            return
+        semantic = self.semantic
+        try:
+            await asyncio.to_thread(lambda: semantic.embedder)  # at start-up: loaded before the first search
+            rows = await self.lane(vector_store.missing, semantic.model, EMBED_PER_FETCH)
+            texts = [paper_text(title, abstract) for _, title, abstract in rows]
+            blobs = await asyncio.to_thread(semantic.vectors, texts) if rows else []
+            await self.lane(
+                vector_store.save, semantic.model, [(r[0], b) for r, b in zip(rows, blobs, strict=True)]
+            )
+        except Exception:
+            logger.exception("embedding new papers failed (semantic search goes on without them)")
 
     async def fetch_before_post(self, day: str) -> None:
         """Refresh one day's list before posting it, unless fetched successfully within `fetch_fresh`

@@ -65,7 +65,11 @@ def published_label(paper_id: str, published_at: str | None, day: str | None) ->
 
 
 def to_card(
-    paper: Paper, matched_topics: tuple[str, ...] = (), score: float = 0.0, day: str | None = None
+    paper: Paper,
+    matched_topics: tuple[str, ...] = (),
+    score: float = 0.0,
+    day: str | None = None,
+    why: str = "",
 ) -> PaperCard:
     """`day`: the day of the list the card is shown for, which decides whether its age is worth a note."""
     # Every link on a card is either built from the quoted id or checked here: a database written by an
@@ -89,4 +93,5 @@ def to_card(
         project_url=safe_url(paper.project_page),
         thumbnail_url=image_url(paper.thumbnail),
         published=published_label(paper.id, paper.published_at, day),
+        why=why,
     )

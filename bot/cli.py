@@ -21,7 +21,6 @@ from paperbot.bot import cli_ingest, weekly
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
 from paperbot.bot.commands import handle, search_reply
 from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
-from paperbot.bot.context import Context, Defaults
 from paperbot.bot.demo import demo
 from paperbot.bot.digest import build_digest
 from paperbot.bot.doctor import doctor
@@ -29,11 +28,13 @@ from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.outcomes import DeliveryReport
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
+from paperbot.bot.semantic import coverage
 from paperbot.bot.status import channel_lines, fetch_lines
 from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.bot.votes import VALUES, cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
+from paperbot.storage import vectors as vector_store
 from paperbot.storage.db import DatabaseError, explain
 
 
@@ -59,6 +60,7 @@ def _db_path() -> Path | None:
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help=__doc__)
 app.command("import")(cli_ingest.import_cmd)
 app.command()(cli_ingest.fetch)
+app.command()(cli_ingest.embed)
 
 
 @app.callback()
@@ -80,9 +82,9 @@ def search_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list")] = False,
 ) -> None:
     """Ranked search over every stored paper."""
-    db = context(settings(), writes=False).db
+    ctx = context(settings(), writes=False)
     if not as_json:
-        reply = search_reply(Context(db, Defaults()), query, offset=offset, limit=limit)
+        reply = search_reply(ctx, query, offset=offset, limit=limit)
         if reply.kind == ReplyKind.ERROR:
             raise fail(reply.text)
         # The console adapter's "more" hint names the chat command; on the command line it is --offset.
@@ -91,7 +93,7 @@ def search_cmd(
             out.print(f"more: paperbot search {shlex.quote(query)} --offset {reply.next_offset}", style="dim")
         return
     try:
-        result = search(db, query, limit=limit, offset=offset)
+        result = search(ctx.db, query, limit=limit, offset=offset, semantic=ctx.semantic)
     except QueryError as exc:
         raise fail(str(exc)) from None
     rows: list[dict[str, Any]] = [
@@ -100,6 +102,7 @@ def search_cmd(
             "title": h.paper.title,
             "score": h.score,
             "matched": list(h.matched),
+            "related": h.related,
             "upvotes": h.paper.upvotes,
             "url": f"https://huggingface.co/papers/{h.paper.id}",
         }
@@ -244,6 +247,9 @@ def status(
     for line in fetch_lines(ctx.db):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     out.print(f"Papers stored: {paper_store.paper_count(ctx.db)}", highlight=False, soft_wrap=True)
+    if ctx.semantic is not None:
+        counts = vector_store.counts(ctx.db, ctx.semantic.model)
+        out.print(f"Semantic search: on, {coverage(*counts)}", highlight=False)
     for found in channel_store.list_channels(ctx.db):
         out.print(f"\n[bold]{found.ref.key}[/bold]", highlight=False)
         for line in channel_lines(ctx.db, found, datetime.now(UTC)):

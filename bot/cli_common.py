@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from paperbot.bot.config import ConfigError, Settings, load_settings
 from paperbot.bot.context import Context
+from paperbot.bot.embedding import semantic_search
 from paperbot.bot.factories import defaults_of, open_database
 
 out = Console()
@@ -32,7 +33,8 @@ def settings() -> Settings:
 def context(cfg: Settings, *, writes: bool = True) -> Context:
     """The database for a command; one that only reads skips the integrity check (seconds on a big file)."""
     try:
-        return Context(open_database(cfg, check=writes), defaults_of(cfg))
+        semantic = semantic_search(cfg.semantic)  # a missing extra fails before the file is touched
+        return Context(open_database(cfg, check=writes), defaults_of(cfg), semantic=semantic)
     except ConfigError as exc:
         raise fail(str(exc)) from None
 

@@ -12,16 +12,22 @@ import typer
 from rich.markup import escape
 
 from paperbot.bot.cli_common import context, err, fail, out, parse_day, settings
+from paperbot.bot.context import Context
 from paperbot.bot.factories import hf_client, lane
 from paperbot.bot.file_reader import PreparedFile, read_files
 from paperbot.bot.ingest import FetchOutcome, fetch_days, import_files, store_papers
 from paperbot.bot.models import Paper
 from paperbot.bot.progress import steps
+from paperbot.bot.semantic import coverage, embed_missing
 from paperbot.bot.sources.arxiv import ArxivClient
 from paperbot.bot.sources.files import FileImportError, check_readable
 from paperbot.bot.sources.hf import SourceError
+from paperbot.storage import vectors as vector_store
 
 DAILY_PAPERS_BEGAN = date(2023, 5, 1)
+# Papers embedded right after an import or fetch when PAPERBOT_SEMANTIC is on (~0.1 s a paper on one
+# core); a bigger archive is embedded by `paperbot embed`, which can be stopped and run again.
+EMBED_AFTER_INGEST = 1_000
 # A year of days per call: ~1 request a day, a few minutes; longer back-fills are split by the user.
 MAX_FETCH_DAYS = 366
 
@@ -39,7 +45,8 @@ def import_cmd(
         check_readable(files)
     except FileImportError as exc:
         raise fail(str(exc)) from None
-    db = context(settings()).db
+    ctx = context(settings())
+    db = ctx.db
     with steps(err, "importing", len(files), "files", every=0) as advance:  # a line per file below
 
         def report(done: PreparedFile, days: dict[str, int]) -> None:
@@ -58,6 +65,7 @@ def import_cmd(
             import_files(db, read_files(files, day), report)
         except FileImportError as exc:
             raise fail(f"{exc}; nothing was imported") from None
+    embed_new(ctx, EMBED_AFTER_INGEST)
 
 
 def fetch(
@@ -98,7 +106,7 @@ def fetch(
     else:
         days = [parse_day(day, "--date") if day else today]
     cfg = settings()
-    context(cfg)  # a bad database fails here, in one line
+    ctx = context(cfg)  # a bad database fails here, in one line
 
     def report(outcome: FetchOutcome) -> None:
         # One line per day as it completes: progress that also reads well in a log.
@@ -131,6 +139,7 @@ def fetch(
             db_lane.close()
 
     outcomes = asyncio.run(go())
+    embed_new(ctx, EMBED_AFTER_INGEST)
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
 
@@ -138,7 +147,7 @@ def fetch(
 def fetch_arxiv(category: str, limit: int) -> None:
     """arXiv as the second source: papers become searchable (they are on no Daily Papers list)."""
     cfg = settings()
-    db = context(cfg).db
+    ctx = context(cfg)
 
     async def go() -> list[Paper]:
         client = ArxivClient(cfg.arxiv_api_url, timeout=cfg.http_timeout)
@@ -151,9 +160,43 @@ def fetch_arxiv(category: str, limit: int) -> None:
         papers = asyncio.run(go())
     except (ValueError, SourceError) as exc:
         raise fail(str(exc)) from None
-    store_papers(db, papers)
+    store_papers(ctx.db, papers)
     out.print(f"arXiv {category}: {len(papers)} papers")
+    embed_new(ctx, EMBED_AFTER_INGEST)
 
 
 # ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
 # `paperbot search -- -moe` works too, as usual on command lines.
+
+
+def embed(
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="embed at most this many (the most recently stored first)")
+    ] = 1_000_000_000,
+) -> None:
+    """Give papers meaning vectors for semantic search (PAPERBOT_SEMANTIC=true); stop and rerun any time."""
+    ctx = context(settings())
+    if ctx.semantic is None:
+        raise fail(
+            "semantic search is off: set PAPERBOT_SEMANTIC=true (needs pip install 'paperbot[semantic]')"
+        )
+    embed_new(ctx, limit)
+
+
+def embed_new(ctx: Context, limit: int) -> None:
+    """Embed up to `limit` papers that have no meaning vector yet, when semantic search is on."""
+    if ctx.semantic is None:
+        return
+    have, total = vector_store.counts(ctx.db, ctx.semantic.model)
+    todo = min(total - have, limit)
+    if todo > 0:
+        with steps(err, "embedding", todo, "papers", every=1_000) as advance:
+            done = 0
+
+            def progress(count: int) -> None:
+                nonlocal done
+                advance(count - done)
+                done = count
+
+            embed_missing(ctx.db, ctx.semantic, todo, progress)
+    out.print(coverage(have + max(todo, 0), total), highlight=False)

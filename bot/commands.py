@@ -19,6 +19,7 @@ from paperbot.bot.context import Context, error
 from paperbot.bot.models import Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import QueryError
 from paperbot.bot.search import search
+from paperbot.bot.semantic import WHY_RELATED
 from paperbot.storage import papers as paper_store
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ LAST_SEARCHES = 10_000  # remembered for `/papers more`, oldest forgotten first
 
 def search_reply(ctx: Context, text: str, offset: int = 0, limit: int = PAGE) -> Reply:
     try:
-        result = search(ctx.db, text, limit=limit, offset=offset)
+        result = search(ctx.db, text, limit=limit, offset=offset, semantic=ctx.semantic)
     except QueryError as exc:
         return error(str(exc))
     if not result.hits:
@@ -38,7 +39,9 @@ def search_reply(ctx: Context, text: str, offset: int = 0, limit: int = PAGE) ->
             "" if paper_store.paper_count(ctx.db) else " (the archive is empty: run `paperbot fetch` first)"
         )
         return Reply(f"{empty} for “{text.strip()[:80]}”{hint}.", ReplyKind.WARNING)
-    cards = tuple(to_card(h.paper, h.matched, h.score) for h in result.hits)
+    cards = tuple(
+        to_card(h.paper, h.matched, h.score, why=WHY_RELATED if h.related else "") for h in result.hits
+    )
     notes = [f"“{w}” → “{c}”" for w, c in result.corrections.items()]
     note = f"Did you mean: {', '.join(notes)}" if notes else ""
     shown = f"{offset + 1}-{offset + len(cards)}"

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
         default=180.0, ge=0, le=24 * 60, alias="PAPERBOT_PARTIAL_WAIT_MINUTES"
     )
     min_papers: int = Field(default=5, ge=1, le=100, alias="PAPERBOT_MIN_PAPERS")
+    # Search also by meaning (bot.semantic); needs `pip install 'paperbot[semantic]'`.
+    semantic: bool = Field(default=False, alias="PAPERBOT_SEMANTIC")
 
     @field_validator("default_timezone")
     @classmethod

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from paperbot.bot.models import Command, Reply, ReplyKind
+from paperbot.bot.semantic import Semantic
 from paperbot.storage import channels as channel_store
 
 
@@ -27,6 +28,7 @@ class Context:
     defaults: Defaults
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     on_schedule_change: Callable[[], None] | None = None
+    semantic: Semantic | None = None  # search by meaning too (PAPERBOT_SEMANTIC)
     # (channel, user) -> the last search and where its next page starts, for `/papers more`
     last_search: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     # (channel, user) -> when and which cards that person was last shown there, for `/papers up N`

@@ -96,3 +96,11 @@ class ChatAdapter(Protocol):
     async def reply(self, ref: ChannelRef, thread: str, text: str, key: PostKey) -> list[str]: ...
 
     async def find_posted(self, ref: ChannelRef, key: PostKey) -> list[str] | None: ...
+
+
+class Embedder(Protocol):
+    """A sentence model for the optional semantic search: one vector per text, same size for every text."""
+
+    model: str  # stored beside each vector, so another model's vectors are never compared with this one's
+
+    def embed(self, texts: Sequence[str]) -> Sequence[Sequence[float]]: ...

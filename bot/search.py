@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -23,6 +23,7 @@ from paperbot.bot.query import (
     tokens,
 )
 from paperbot.bot.query_prep import phrase_variants, prepare
+from paperbot.bot.semantic import Ranked, Semantic
 from paperbot.storage import papers as paper_store
 from paperbot.storage import search_index
 
@@ -47,6 +48,7 @@ class SearchHit:
     paper: Paper
     score: float
     matched: tuple[str, ...]
+    related: bool = False  # found by meaning alone (bot.semantic), after every paper holding the words
 
 
 @dataclass
@@ -56,9 +58,6 @@ class SearchResult:
     total: int  # candidates considered (an upper bound on the results available)
     corrections: dict[str, str] = field(default_factory=dict)
     expansions: dict[str, list[str]] = field(default_factory=dict)
-
-
-Ranked = list[tuple[int, float, tuple[str, ...]]]
 
 
 def _concept_shares(query: ParsedQuery) -> list[float]:
@@ -244,6 +243,16 @@ def rank(
     return _score(db, expanded, found)
 
 
+def _excluding(db: sqlite_utils.Database, query: ParsedQuery) -> Callable[[set[int]], set[int]]:
+    """Which of some papers hold a word the query excludes (`-robotics`)."""
+    expression = " OR ".join(quote(p) for p in query.excluded)
+
+    def holding(pks: set[int]) -> set[int]:
+        return Scope.of(sorted(pks)).ids(db, expression) if expression and pks else set()
+
+    return holding
+
+
 @dataclass(frozen=True)
 class TopicRanking:
     """A topic over some papers (pk -> search relevance), no feedback expansion.
@@ -271,13 +280,25 @@ def search(
     offset: int = 0,
     within: Sequence[int] | None = None,
     feedback: bool = True,
+    semantic: Semantic | None = None,
 ) -> SearchResult:
-    """Ranked papers for user text. Raises bot.query.QueryError for text with nothing to search."""
+    """Ranked papers for user text. Raises bot.query.QueryError for text with nothing to search.
+
+    With `semantic`, the best candidates are re-ordered by meaning too, and related papers follow them
+    when they run short (not in a search limited by `within` or by author, whose rules words decide).
+    """
     query, corrections = prepare(db, text)
     ranked = rank(db, query, within=within, depth=max(200, (offset + limit) * 4), feedback=feedback)
+    related: frozenset[int] = frozenset()
+    if semantic is not None and within is None:
+        want = 0 if query.authors else offset + limit
+        try:
+            ranked, related = semantic.rerank(db, " ".join(query.typed), ranked, want, _excluding(db, query))
+        except Exception:  # an optional model that fails (damaged files, out of memory) never fails search
+            logger.exception("semantic search failed; answering by words alone")
     page = ranked[offset : offset + limit]
     papers = paper_store.get_papers_by_pk(db, [pk for pk, _, _ in page])
-    hits = [SearchHit(papers[pk], score, labels) for pk, score, labels in page if pk in papers]
+    hits = [SearchHit(papers[pk], score, labels, pk in related) for pk, score, labels in page if pk in papers]
     expansions = {c.label: [" ".join(p) for p in c.phrases[1:]] for c in query.concepts if len(c.phrases) > 1}
     logger.debug("search %r -> %s", text, to_fts(query))
     return SearchResult(text, hits, len(ranked), corrections, expansions)

@@ -20,6 +20,7 @@ from paperbot.bot.context import Context, Defaults
 from paperbot.bot.models import ChannelRef, Command, Digest, Reply, ReplyKind
 from paperbot.bot.query import STOPWORDS, tokens
 from paperbot.bot.search import search
+from paperbot.bot.semantic import Semantic
 from paperbot.bot.votes import cast_vote
 from paperbot.storage import channels as channel_store
 from paperbot.storage import follows as follow_store
@@ -39,7 +40,9 @@ class Service:
         writes: Lane,
         defaults: Defaults,
         on_schedule_change: Callable[[], None] | None = None,
+        semantic: Semantic | None = None,
     ) -> None:
+        self._semantic = semantic
         self._reads = reads
         self._writes = writes
         self._defaults = defaults
@@ -52,6 +55,7 @@ class Service:
             db,
             self._defaults,
             on_schedule_change=self._schedule_changed,
+            semantic=self._semantic,
             last_search=self._last_search,
             last_shown=self._last_shown,
         )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from paperbot.storage import title_pairs
+from paperbot.storage import title_pairs, vectors
 
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
@@ -273,7 +273,11 @@ def _title_pairs(db: sqlite_utils.Database) -> None:
     title_pairs.fill(db)
 
 
+def _vectors(db: sqlite_utils.Database) -> None:
+    _script(db, vectors.CREATE)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1, _v2, _v3, _v4, _follows, _followups, _votes, _title_pairs
+    _v1, _v2, _v3, _v4, _follows, _followups, _votes, _title_pairs, _vectors
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)

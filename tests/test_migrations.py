@@ -12,17 +12,19 @@ from paperbot.bot.ingest import store_papers
 from paperbot.bot.models import Paper
 from paperbot.storage import title_pairs
 from paperbot.storage.db import open_db, schema_version
-from paperbot.storage.schema import SCHEMA_VERSION
+from paperbot.storage.schema import MIGRATIONS, SCHEMA_VERSION, _title_pairs
 
 
 def _old_file(path: Path, papers: int = 50) -> None:
-    """A database as the previous schema left it: papers, and no title-pairs index yet."""
+    """A database as schema version 7 left it: papers, and no title-pairs index yet."""
     db = open_db(path)
     store_papers(db, [Paper(f"2601.{n:05d}", f"Reward Model Study {n}", "Abstract.") for n in range(papers)])
     db.execute("DROP TRIGGER papers_retitled")
     db.execute("DROP TABLE retitled")
     db.execute("DROP TABLE title_pairs")
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    db.execute("DROP TRIGGER papers_rewritten")  # these two come from a later migration
+    db.execute("DROP TABLE paper_vectors")
+    db.execute(f"PRAGMA user_version = {MIGRATIONS.index(_title_pairs)}")
     db.conn.commit()
     db.close()
 
