@@ -17,9 +17,12 @@ import typer
 
 from paperbot.bot.cli_common import err, out
 from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
+from paperbot.bot.embedding import semantic_search
+from paperbot.bot.semantic import coverage
 from paperbot.storage import channels as channel_store
 from paperbot.storage import health
 from paperbot.storage import papers as paper_store
+from paperbot.storage import vectors as vector_store
 from paperbot.storage.db import SchemaTooNew, open_db
 
 logger = logging.getLogger(__name__)
@@ -236,10 +239,31 @@ async def check_hf(client: httpx.AsyncClient, settings: Settings) -> Check:
     return Check("hugging face", True, f"{base} answers")
 
 
+def check_semantic(settings: Settings, db: Any) -> list[Check]:
+    """With PAPERBOT_SEMANTIC on: the extra is installed, the model loads and embeds, and how many papers
+    have vectors."""
+    if not settings.semantic:
+        return []
+    name = "semantic search"
+    try:
+        semantic = semantic_search(True)
+    except ConfigError as exc:
+        return [Check(name, False, str(exc), "install it, or unset PAPERBOT_SEMANTIC")]
+    assert semantic is not None
+    try:
+        semantic.vectors(["a test sentence"])
+    except Exception as exc:  # whatever a broken install raises, doctor reports it in one line
+        fix = "reinstall it: pip install --force-reinstall 'paperbot[semantic]'"
+        return [Check(name, False, f"the model does not load ({type(exc).__name__}: {exc})"[:300], fix)]
+    stored = f"; {coverage(*vector_store.counts(db, semantic.model))}" if db is not None else ""
+    return [Check(name, True, f"{semantic.model} loads and embeds{stored}")]
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     checks = [check_settings(settings)]
     database, db = check_database(settings)
     checks.append(database)
+    checks += check_semantic(settings, db)
     try:
         async with httpx.AsyncClient(timeout=settings.http_timeout) as client:
             checks += await check_slack(client, settings, db)

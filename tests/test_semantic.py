@@ -236,6 +236,8 @@ def test_semantic_on_without_the_extra_fails_in_one_line_and_changes_nothing(
     for args in (("import", str(day)), ("search", "moe"), ("status",)):
         code, _, err = _cli(*args)
         assert code == 2 and embedding.MISSING in err and len(err.strip().splitlines()) == 1, args
+    code, out, _ = _cli("doctor")
+    assert code == 1 and f"FAIL  semantic search: {embedding.MISSING} -> fix: install it" in out
     monkeypatch.delenv("PAPERBOT_SEMANTIC")
     code, out, _ = _cli("search", "moe", "--json")
     assert code == 0 and json.loads(out) == []  # the failed import stored nothing
