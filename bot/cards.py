@@ -75,6 +75,8 @@ def to_card(
     # Every link on a card is either built from the quoted id or checked here: a database written by an
     # older paperbot may still hold a `githubRepo` like "!channel".
     path = paper_path(paper.id)
+    code_url = safe_url(paper.github_repo)
+    project_url = safe_url(paper.project_page)
     return PaperCard(
         arxiv_id=paper.id,
         title=paper.title,
@@ -82,7 +84,7 @@ def to_card(
         arxiv_url=ARXIV_ABS_URL.format(id=path),
         pdf_url=ARXIV_PDF_URL.format(id=path),
         summary=short_summary(paper),
-        code_url=safe_url(paper.github_repo),
+        code_url=code_url,
         authors=paper.authors,
         organization=paper.organization,
         upvotes=paper.upvotes or 0,
@@ -90,7 +92,7 @@ def to_card(
         stars=paper.stars,
         matched_topics=matched_topics,
         score=score,
-        project_url=safe_url(paper.project_page),
+        project_url=None if project_url == code_url else project_url,  # many list the repo as both
         thumbnail_url=image_url(paper.thumbnail),
         published=published_label(paper.id, paper.published_at, day),
         why=why,

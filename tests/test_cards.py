@@ -75,6 +75,17 @@ def test_old_papers_show_their_arxiv_month() -> None:
     assert card.published == "Feb 2025" and card.stats().startswith("🗓 Feb 2025")
 
 
+def test_a_project_page_that_is_the_code_repository_is_one_link() -> None:
+    repo = "https://github.com/eadst/KDD-2026-MapAgent"
+    same = Paper("2606.04513", "MapAgent", "Maps.", github_repo=repo, project_page=repo)
+    card = to_card(same)
+    assert card.code_url == repo and card.project_url is None
+    other = to_card(
+        Paper("2606.04513", "MapAgent", "Maps.", github_repo=repo, project_page="https://mapagent.io")
+    )
+    assert other.code_url == repo and other.project_url == "https://mapagent.io"
+
+
 def test_recorded_day_renders_within_limits_on_both_platforms() -> None:
     digest = examples.example_digest(shared_data())
     cards = digest.cards
