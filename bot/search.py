@@ -267,7 +267,10 @@ class TopicRanking:
 
 def topic_ranking(db: sqlite_utils.Database, query: ParsedQuery, within: Sequence[int]) -> TopicRanking:
     ranked = rank(db, query, within=within, depth=len(within), feedback=False)
-    strong = strengths(db, query, [pk for pk, _, _ in ranked])
+    # Only a paper the index finds holding every concept can match (the evidence reads stricter than the
+    # index's stemmer), so only those are read: most candidates share one word of a many-word topic.
+    whole = Scope.of(within).ids(db, to_fts(query, require_all=True))
+    strong = strengths(db, query, [pk for pk, _, _ in ranked if pk in whole])
     matches = {pk: score for pk, score, _ in ranked if pk in strong and strong[pk].matches}
     return TopicRanking(matches, {pk: score for pk, score, _ in ranked if pk not in matches})
 
