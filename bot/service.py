@@ -109,14 +109,15 @@ class Service:
 
 
 def more_like(ctx: Context, arxiv_id: str) -> Reply:
-    """Papers similar to one: a search for the rarest words of its title, without the paper itself."""
+    """Papers similar to one: a search for the words of its title (and their meaning, with semantic search
+    on), without the paper itself."""
     paper = paper_store.get_paper(ctx.db, arxiv_id.strip()[:64])
     if paper is None:
         return Reply("That paper is no longer in the archive.", ReplyKind.WARNING)
     words = [w for w in tokens(paper.title) if w not in STOPWORDS and len(w) > 2][:MORE_LIKE_WORDS]
     if not words:
         return Reply("That paper's title has nothing to search for.", ReplyKind.WARNING)
-    result = search(ctx.db, " ".join(words), limit=6)
+    result = search(ctx.db, " ".join(words), limit=6, semantic=ctx.semantic)
     cards = tuple(to_card(h.paper, (), h.score) for h in result.hits if h.paper.id != paper.id)[:5]
     if not cards:
         return Reply(f"Nothing similar to “{paper.title[:80]}” yet.", ReplyKind.INFO)

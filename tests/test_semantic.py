@@ -36,6 +36,7 @@ from paperbot.bot.semantic import (
     related,
     unpack,
 )
+from paperbot.bot.service import more_like
 from paperbot.bot.sources.files import load_file
 from paperbot.storage import papers as paper_store
 from paperbot.storage import vectors as vector_store
@@ -147,6 +148,16 @@ def test_search_reply_says_why_a_related_card_is_there(db) -> None:  # type: ign
     assert cards[0].why == "" and cards[0].matched_topics == ("uncertainty",)
     assert [c.why for c in cards[1:]] == [WHY_RELATED, WHY_RELATED]
     assert all(c.matched_topics == () for c in cards[1:])
+
+
+def test_more_like_this_finds_papers_close_in_meaning(db) -> None:  # type: ignore[no-untyped-def]
+    semantic = thesaurus()
+    embed_missing(db, semantic, 100)
+    words_only = more_like(Context(db, Defaults()), "2606.00001")
+    assert words_only.digest is None  # no other title shares its words
+    reply = more_like(Context(db, Defaults(), semantic=semantic), "2606.00001")
+    assert reply.digest is not None
+    assert sorted(c.arxiv_id for c in reply.digest.cards) == ["2606.00002", "2606.00004"]
 
 
 def test_meaning_reorders_papers_that_share_the_words() -> None:
