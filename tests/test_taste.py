@@ -245,6 +245,33 @@ def test_cards_shown_without_a_vote_count_as_weak_downvotes() -> None:
     assert "unknown" not in profile.coefficients and (profile.up, profile.down) == (1, 1)
 
 
+def test_a_minor_liked_area_pulls_more_than_its_share_of_likes() -> None:
+    # Three 👍 in one area and one in another: linearly the lone one would pull a quarter; grouped into
+    # areas, each area pulls by the square root of its likes, so the minor interest is not drowned.
+    votes = [taste.Vote(p, "ana", 1) for p in ("a1", "a2", "a3", "b1")]
+    known = {"a1", "a2", "a3", "b1"}
+
+    def linked(x: str, y: str) -> bool:
+        return x[0] == y[0]
+
+    plain = taste.learn(votes, known)
+    grouped = taste.learn(votes, known, linked=linked)
+    assert plain.coefficients["b1"] == pytest.approx(0.25)
+    assert grouped.coefficients["b1"] == pytest.approx(1 / (3**0.5 + 1))
+    assert grouped.coefficients["a1"] == pytest.approx(3**0.5 / (3**0.5 + 1) / 3)
+    assert sum(grouped.coefficients.values()) == pytest.approx(1.0)
+    assert [sorted(a) for a in taste.areas(["a1", "b1", "a2"], linked)] == [["a1", "a2"], ["b1"]]
+
+
+def test_liked_papers_sharing_words_are_one_area(db: sqlite_utils.Database) -> None:
+    # The scorer links liked papers by their text: two quantization papers are one area, a robot paper
+    # another, whichever order they were read in.
+    scorer = TasteScorer(db)
+    scorer.vectors(["2606.10001", "2606.10002", "2606.20001"])
+    assert scorer._linked("2606.10001", "2606.10002") and scorer._linked("2606.10002", "2606.10001")
+    assert not scorer._linked("2606.10001", "2606.20001")
+
+
 def test_a_channel_that_liked_little_is_shown_something_different(db: sqlite_utils.Database) -> None:
     # Three 👍 on quantization: of five cards, three are the channel's best guesses (quantization) and two
     # explore, unlike anything it voted on, and say so instead of claiming "trending" or "like ...".
