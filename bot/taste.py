@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 Vector = dict[str, float]
@@ -58,7 +59,7 @@ PROFILE_TERMS = 400  # the centroid keeps its strongest terms only: small, and f
 # linking at 0.1 merged unrelated likes and lost 6 points.
 AREA_LINK = 0.15
 AREA_POWER = 0.5
-Linked = Callable[[str, str], bool]  # are two papers similar enough to be one area
+Neighbours = Callable[[str], AbstractSet[str]]  # the papers similar enough to one to be its area
 
 
 def _fold(word: str) -> str:
@@ -157,8 +158,9 @@ def vote_weights(votes: Sequence[Vote], cap: float = PERSON_CAP) -> list[float]:
     return [min(1.0, cap / per_person[(v.user, v.value)]) for v in votes]
 
 
-def areas(papers: Sequence[str], linked: Linked) -> list[list[str]]:
-    """The papers grouped into areas: connected components of the `linked` relation (single link)."""
+def areas(papers: Sequence[str], neighbours: Neighbours) -> list[list[str]]:
+    """The papers grouped into areas: connected components of "is a neighbour of" (single link, either
+    way round)."""
     parent = {p: p for p in papers}
 
     def root(p: str) -> str:
@@ -167,22 +169,25 @@ def areas(papers: Sequence[str], linked: Linked) -> list[list[str]]:
             p = parent[p]
         return p
 
-    for a, b in itertools.combinations(papers, 2):
-        if root(a) != root(b) and linked(a, b):
-            parent[root(a)] = root(b)
+    members = set(papers)
+    for a in papers:
+        for b in neighbours(a) & members:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[ra] = rb
     groups: dict[str, list[str]] = defaultdict(list)
     for p in papers:
         groups[root(p)].append(p)
     return list(groups.values())
 
 
-def area_shares(weights: Mapping[str, float], linked: Linked | None) -> dict[str, float]:
+def area_shares(weights: Mapping[str, float], neighbours: Neighbours | None) -> dict[str, float]:
     """Each liked paper's share of the positive pull (summing to 1): its weight within its area, times the
     area's share, which grows with the square root of the area's weight (AREA_POWER)."""
     total = sum(weights.values())
-    if linked is None or len(weights) < 2 or total <= 0:
+    if neighbours is None or len(weights) < 2 or total <= 0:
         return {p: w / total for p, w in weights.items()} if total > 0 else {}
-    groups = areas(sorted(weights), linked)
+    groups = areas(sorted(weights), neighbours)
     mass = [sum(weights[p] for p in group) for group in groups]
     pull = [m**AREA_POWER for m in mass]
     whole = sum(pull)
@@ -198,10 +203,10 @@ def learn(
     known: Container[str],
     *,
     seen: Sequence[str] = (),
-    linked: Linked | None = None,
+    neighbours: Neighbours | None = None,
 ) -> Profile:
     """A channel's profile from its votes on papers it `known`s (others are skipped) and the cards it was
-    shown that nobody voted on. With `linked`, liked papers are grouped into areas (see area_shares)."""
+    shown that nobody voted on. With `neighbours`, liked papers are grouped into areas (see area_shares)."""
     usable = [v for v in votes if v.paper_id in known and v.value in (1, -1)]
     weights = vote_weights(usable)
     per_paper: dict[str, float] = defaultdict(float)
@@ -215,7 +220,7 @@ def learn(
     for paper in seen:  # shown to the channel, nobody voted: a weak 👎
         if paper in known and paper not in per_paper:
             neg[paper] = UNVOTED_WEIGHT
-    coefficients: dict[str, float] = defaultdict(float, area_shares(pos, linked))
+    coefficients: dict[str, float] = defaultdict(float, area_shares(pos, neighbours))
     total = sum(neg.values())
     for paper, weight in neg.items():
         coefficients[paper] -= NEGATIVE_SHARE * weight / total

@@ -78,18 +78,15 @@ class TasteScorer:
             return taste.learn((), ())
         seen = self.seen_of(ref)
         vectors = self.vectors([v.paper_id for v in votes] + list(seen))
-        return taste.learn(votes, vectors, seen=seen, linked=self._linked)
+        return taste.learn(votes, vectors, seen=seen, neighbours=self._neighbours)
 
     def _neighbours(self, paper: str) -> frozenset[str]:
-        """The papers vectorized so far that are one area with `paper` (cosine >= AREA_LINK)."""
+        """The papers vectorized so far that are one area with `paper` (cosine >= AREA_LINK). A paper
+        vectorized later is missing here but lists `paper` itself: areas() links either way round."""
         if paper not in self._close:
             sims = taste.similarities(self._vectors.get(paper, {}), self._every)
             self._close[paper] = frozenset(p for p, v in sims.items() if v >= taste.AREA_LINK and p != paper)
         return self._close[paper]
-
-    def _linked(self, a: str, b: str) -> bool:
-        # Either side: a paper vectorized after the other's neighbours were listed is only in its own list.
-        return b in self._neighbours(a) or a in self._neighbours(b)
 
     def query(self, topics: Sequence[str]) -> taste.Vector | None:
         """The followed topics' words (not their exclusions) as a vector in the papers' space."""

@@ -251,25 +251,27 @@ def test_a_minor_liked_area_pulls_more_than_its_share_of_likes() -> None:
     votes = [taste.Vote(p, "ana", 1) for p in ("a1", "a2", "a3", "b1")]
     known = {"a1", "a2", "a3", "b1"}
 
-    def linked(x: str, y: str) -> bool:
-        return x[0] == y[0]
+    def neighbours(x: str) -> set[str]:
+        return {y for y in known if y[0] == x[0] and y != x}
 
     plain = taste.learn(votes, known)
-    grouped = taste.learn(votes, known, linked=linked)
+    grouped = taste.learn(votes, known, neighbours=neighbours)
     assert plain.coefficients["b1"] == pytest.approx(0.25)
     assert grouped.coefficients["b1"] == pytest.approx(1 / (3**0.5 + 1))
     assert grouped.coefficients["a1"] == pytest.approx(3**0.5 / (3**0.5 + 1) / 3)
     assert sum(grouped.coefficients.values()) == pytest.approx(1.0)
-    assert [sorted(a) for a in taste.areas(["a1", "b1", "a2"], linked)] == [["a1", "a2"], ["b1"]]
+    assert [sorted(a) for a in taste.areas(["a1", "b1", "a2"], neighbours)] == [["a1", "a2"], ["b1"]]
+    # Linked one way round only (a paper read after the other's neighbours were listed): still one area.
+    assert len(taste.areas(["a1", "a2"], lambda x: {"a2"} if x == "a1" else set())) == 1
 
 
 def test_liked_papers_sharing_words_are_one_area(db: sqlite_utils.Database) -> None:
     # The scorer links liked papers by their text: two quantization papers are one area, a robot paper
-    # another, whichever order they were read in.
+    # another.
     scorer = TasteScorer(db)
-    scorer.vectors(["2606.10001", "2606.10002", "2606.20001"])
-    assert scorer._linked("2606.10001", "2606.10002") and scorer._linked("2606.10002", "2606.10001")
-    assert not scorer._linked("2606.10001", "2606.20001")
+    ids = ["2606.10001", "2606.10002", "2606.20001"]
+    scorer.vectors(ids)
+    assert sorted(sorted(a) for a in taste.areas(ids, scorer._neighbours)) == [ids[:2], ids[2:]]
 
 
 def test_a_channel_that_liked_little_is_shown_something_different(db: sqlite_utils.Database) -> None:
