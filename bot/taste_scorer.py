@@ -72,13 +72,16 @@ class TasteScorer:
                     self._every.postings[term].append((text.paper_id, value))
         return {p: self._vectors[p] for p in paper_ids if p in self._vectors}
 
-    def profile(self, ref: ChannelRef) -> taste.Profile:
+    def profile(self, ref: ChannelRef, *, by_area: bool = True) -> taste.Profile:
+        """The channel's profile; `by_area` balances its liked areas (taste.area_shares). A channel with
+        topics is not balanced: its topics already pull towards each of its interests (bench/taste.py:
+        balancing there cost topics + taste 0.4-0.7 points)."""
         votes = self.votes_of(ref)
         if not votes:
             return taste.learn((), ())
         seen = self.seen_of(ref)
         vectors = self.vectors([v.paper_id for v in votes] + list(seen))
-        return taste.learn(votes, vectors, seen=seen, neighbours=self._neighbours)
+        return taste.learn(votes, vectors, seen=seen, neighbours=self._neighbours if by_area else None)
 
     def _neighbours(self, paper: str) -> frozenset[str]:
         """The papers vectorized so far that are one area with `paper` (cosine >= AREA_LINK). A paper
@@ -153,7 +156,7 @@ class TasteScorer:
 
     def __call__(self, ref: ChannelRef, pk_of: Mapping[str, int], topics: Sequence[str]) -> TasteView | None:
         """The channel's taste over a pool (arXiv id -> pk), or None when it has not voted yet."""
-        profile = self.profile(ref)
+        profile = self.profile(ref, by_area=not topics)
         if profile.up + profile.down == 0:
             return None
         ids = tuple(sorted(pk_of))

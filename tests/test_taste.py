@@ -265,13 +265,20 @@ def test_a_minor_liked_area_pulls_more_than_its_share_of_likes() -> None:
     assert len(taste.areas(["a1", "a2"], lambda x: {"a2"} if x == "a1" else set())) == 1
 
 
-def test_liked_papers_sharing_words_are_one_area(db: sqlite_utils.Database) -> None:
+def test_liked_papers_sharing_words_are_one_area_and_areas_are_balanced(db: sqlite_utils.Database) -> None:
     # The scorer links liked papers by their text: two quantization papers are one area, a robot paper
     # another.
     scorer = TasteScorer(db)
     ids = ["2606.10001", "2606.10002", "2606.20001"]
     scorer.vectors(ids)
     assert sorted(sorted(a) for a in taste.areas(ids, scorer._neighbours)) == [ids[:2], ids[2:]]
+    # Three 👍 on quantization, one on robots: the robot area pulls by the square root of its size, unless
+    # the channel follows topics (they already pull towards each interest).
+    for paper in ("2606.10000", "2606.10001", "2606.10002", "2606.20001"):
+        cast_vote(db, REF, paper, "ana", 1, toggle=True)
+    balanced = scorer.profile(REF).coefficients["2606.20001"]
+    assert balanced == pytest.approx(1 / (3**0.5 + 1))
+    assert scorer.profile(REF, by_area=False).coefficients["2606.20001"] == pytest.approx(0.25)
 
 
 def test_a_channel_that_liked_little_is_shown_something_different(db: sqlite_utils.Database) -> None:
