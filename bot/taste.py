@@ -2,9 +2,9 @@
 
 Papers become sparse tf-idf vectors of their title, Hugging Face keywords and one-sentence summary, and
 abstract (words, plurals folded, and adjacent word pairs). A channel's profile is a Rocchio centroid: the
-words of the topics it follows, plus its liked papers (grouped into areas of similar papers, each area
-pulling by the square root of its size), minus half as much of its 👎 and (weaker) of the cards it was
-shown without a vote. The nearest liked paper explains a card ("like ..."). Each person's votes are capped
+words of the topics it follows, plus its liked papers, minus half as much of its 👎 and (weaker) of the
+cards it was shown without a vote; without topics, liked and disliked papers are grouped into areas of
+similar papers, each area pulling by the square root of its size. The nearest liked paper explains a card ("like ..."). Each person's votes are capped
 in weight, so one member voting 👎 on everything cannot drown the others.
 No I/O here; `bot/taste_scorer.py` feeds these functions from storage.
 """
@@ -55,8 +55,9 @@ PERSON_CAP = 6.0  # one person's votes of one sign count at most as much as this
 PROFILE_TERMS = 400  # the centroid keeps its strongest terms only: small, and fast to score
 # Liked papers at least this similar (cosine) are one area (single link). Each area pulls by the square
 # root of its liked weight rather than linearly, so a channel's minor interest (one or two 👍) is not
-# drowned by its major one. bench/taste.py: taste only +0.5 points (seeds 7/11/13), +0.7 (17/19/23/29);
-# linking at 0.1 merged unrelated likes and lost 6 points.
+# drowned by its major one; disliked papers likewise. bench/taste.py: taste only +0.4 points for liked
+# areas and +0.4 more for disliked ones (seeds 7/11/13; +0.7 and +0.4 on 17/19/23/29); linking at 0.1
+# merged unrelated likes and lost 6 points.
 AREA_LINK = 0.15
 AREA_POWER = 0.5
 Neighbours = Callable[[str], AbstractSet[str]]  # the papers similar enough to one to be its area
@@ -206,7 +207,8 @@ def learn(
     neighbours: Neighbours | None = None,
 ) -> Profile:
     """A channel's profile from its votes on papers it `known`s (others are skipped) and the cards it was
-    shown that nobody voted on. With `neighbours`, liked papers are grouped into areas (see area_shares)."""
+    shown that nobody voted on. With `neighbours`, liked papers are grouped into areas (see area_shares),
+    and so are disliked ones."""
     usable = [v for v in votes if v.paper_id in known and v.value in (1, -1)]
     weights = vote_weights(usable)
     per_paper: dict[str, float] = defaultdict(float)
@@ -221,9 +223,9 @@ def learn(
         if paper in known and paper not in per_paper:
             neg[paper] = UNVOTED_WEIGHT
     coefficients: dict[str, float] = defaultdict(float, area_shares(pos, neighbours))
-    total = sum(neg.values())
-    for paper, weight in neg.items():
-        coefficients[paper] -= NEGATIVE_SHARE * weight / total
+    # 👎 areas balanced the same way: a disliked minor area is pushed away, not only the major one.
+    for paper, share in area_shares(neg, neighbours).items():
+        coefficients[paper] -= NEGATIVE_SHARE * share
     liked = tuple(sorted(((p, w, ups[p]) for p, w in pos.items()), key=lambda item: (-item[1], item[0])))
     return Profile(
         dict(coefficients),

@@ -261,6 +261,11 @@ def test_a_minor_liked_area_pulls_more_than_its_share_of_likes() -> None:
     assert grouped.coefficients["a1"] == pytest.approx(3**0.5 / (3**0.5 + 1) / 3)
     assert sum(grouped.coefficients.values()) == pytest.approx(1.0)
     assert [sorted(a) for a in taste.areas(["a1", "b1", "a2"], neighbours)] == [["a1", "a2"], ["b1"]]
+    # 👎 likewise: three in one area and one in another.
+    downs = [taste.Vote(p, "bo", -1) for p in ("a1", "a2", "a3", "b1")]
+    pushed = taste.learn(downs, known, neighbours=neighbours).coefficients
+    assert pushed["b1"] == pytest.approx(-taste.NEGATIVE_SHARE / (3**0.5 + 1))
+    assert taste.learn(downs, known).coefficients["b1"] == pytest.approx(-taste.NEGATIVE_SHARE / 4)
     # Linked one way round only (a paper read after the other's neighbours were listed): still one area.
     assert len(taste.areas(["a1", "a2"], lambda x: {"a2"} if x == "a1" else set())) == 1
 
