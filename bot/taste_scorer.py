@@ -8,6 +8,7 @@ preview), so a fan-out to thousands of channels pays per channel only for that c
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 import sqlite_utils
@@ -49,6 +50,10 @@ class TasteScorer:
         self._vetoes: dict[tuple[str, tuple[int, int]], set[int]] = {}
         self._pool_sims: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
         self._topic_sims: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, float]] = {}
+        # Every paper vectorized so far, as postings, and each paper's close neighbours among them: which
+        # liked papers form one area is read from these, shared by every channel of the pass.
+        self._every = taste.Index((), defaultdict(list))
+        self._close: dict[str, frozenset[str]] = {}
 
     def _stored_votes(self, ref: ChannelRef) -> list[taste.Vote]:
         return [taste.Vote(v.paper_id, v.user, v.value) for v in vote_store.channel_votes(self.db, ref)]
@@ -60,18 +65,31 @@ class TasteScorer:
         missing = [p for p in paper_ids if p not in self._vectors]
         if missing:
             for text in vote_store.texts_by_id(self.db, missing).values():
-                vector = taste.vectorize(_terms(text), self._idf, 0.0)
-                self._vectors[text.paper_id] = taste.truncate(vector, VECTOR_TERMS)
+                vector = taste.truncate(taste.vectorize(_terms(text), self._idf, 0.0), VECTOR_TERMS)
+                self._vectors[text.paper_id] = vector
                 self._titles[text.paper_id] = text.title
+                for term, value in vector.items():
+                    self._every.postings[term].append((text.paper_id, value))
         return {p: self._vectors[p] for p in paper_ids if p in self._vectors}
 
-    def profile(self, ref: ChannelRef) -> taste.Profile:
+    def profile(self, ref: ChannelRef, *, by_area: bool = True) -> taste.Profile:
+        """The channel's profile; `by_area` balances its liked areas (taste.area_shares). A channel with
+        topics is not balanced: its topics already pull towards each of its interests (bench/taste.py:
+        balancing there cost topics + taste 0.4-0.7 points)."""
         votes = self.votes_of(ref)
         if not votes:
             return taste.learn((), ())
         seen = self.seen_of(ref)
         vectors = self.vectors([v.paper_id for v in votes] + list(seen))
-        return taste.learn(votes, vectors, seen=seen)
+        return taste.learn(votes, vectors, seen=seen, neighbours=self._neighbours if by_area else None)
+
+    def _neighbours(self, paper: str) -> frozenset[str]:
+        """The papers vectorized so far that are one area with `paper` (cosine >= AREA_LINK). A paper
+        vectorized later is missing here but lists `paper` itself: areas() links either way round."""
+        if paper not in self._close:
+            sims = taste.similarities(self._vectors.get(paper, {}), self._every)
+            self._close[paper] = frozenset(p for p, v in sims.items() if v >= taste.AREA_LINK and p != paper)
+        return self._close[paper]
 
     def query(self, topics: Sequence[str]) -> taste.Vector | None:
         """The followed topics' words (not their exclusions) as a vector in the papers' space."""
@@ -138,7 +156,7 @@ class TasteScorer:
 
     def __call__(self, ref: ChannelRef, pk_of: Mapping[str, int], topics: Sequence[str]) -> TasteView | None:
         """The channel's taste over a pool (arXiv id -> pk), or None when it has not voted yet."""
-        profile = self.profile(ref)
+        profile = self.profile(ref, by_area=not topics)
         if profile.up + profile.down == 0:
             return None
         ids = tuple(sorted(pk_of))

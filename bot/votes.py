@@ -18,6 +18,7 @@ from paperbot.bot import taste
 from paperbot.bot.context import Context, error
 from paperbot.bot.models import ChannelRef, Command, Reply, ReplyKind
 from paperbot.bot.taste_scorer import TasteScorer
+from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
 from paperbot.storage import papers as paper_store
 from paperbot.storage import votes as vote_store
@@ -119,7 +120,8 @@ def taste_summary(db: sqlite_utils.Database, ref: ChannelRef) -> str:
     if not stored:
         return "No votes yet. Press 👍 or 👎 under any card (or /papers up N) to teach this channel's digest."
     scorer = TasteScorer(db)
-    profile = scorer.profile(ref)
+    # The same profile its digests use: liked areas are balanced only for a channel without topics.
+    profile = scorer.profile(ref, by_area=not channel_store.topics(db, ref))
     people = len({v.user for v in stored})
     who = "1 person" if people == 1 else f"{people} people"
     lines = [f"{profile.up} 👍 and {profile.down} 👎 from {who} in this channel."]

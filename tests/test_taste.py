@@ -245,6 +245,47 @@ def test_cards_shown_without_a_vote_count_as_weak_downvotes() -> None:
     assert "unknown" not in profile.coefficients and (profile.up, profile.down) == (1, 1)
 
 
+def test_a_minor_liked_area_pulls_more_than_its_share_of_likes() -> None:
+    # Three 👍 in one area and one in another: linearly the lone one would pull a quarter; grouped into
+    # areas, each area pulls by the square root of its likes, so the minor interest is not drowned.
+    votes = [taste.Vote(p, "ana", 1) for p in ("a1", "a2", "a3", "b1")]
+    known = {"a1", "a2", "a3", "b1"}
+
+    def neighbours(x: str) -> set[str]:
+        return {y for y in known if y[0] == x[0] and y != x}
+
+    plain = taste.learn(votes, known)
+    grouped = taste.learn(votes, known, neighbours=neighbours)
+    assert plain.coefficients["b1"] == pytest.approx(0.25)
+    assert grouped.coefficients["b1"] == pytest.approx(1 / (3**0.5 + 1))
+    assert grouped.coefficients["a1"] == pytest.approx(3**0.5 / (3**0.5 + 1) / 3)
+    assert sum(grouped.coefficients.values()) == pytest.approx(1.0)
+    assert [sorted(a) for a in taste.areas(["a1", "b1", "a2"], neighbours)] == [["a1", "a2"], ["b1"]]
+    # 👎 likewise: three in one area and one in another.
+    downs = [taste.Vote(p, "bo", -1) for p in ("a1", "a2", "a3", "b1")]
+    pushed = taste.learn(downs, known, neighbours=neighbours).coefficients
+    assert pushed["b1"] == pytest.approx(-taste.NEGATIVE_SHARE / (3**0.5 + 1))
+    assert taste.learn(downs, known).coefficients["b1"] == pytest.approx(-taste.NEGATIVE_SHARE / 4)
+    # Linked one way round only (a paper read after the other's neighbours were listed): still one area.
+    assert len(taste.areas(["a1", "a2"], lambda x: {"a2"} if x == "a1" else set())) == 1
+
+
+def test_liked_papers_sharing_words_are_one_area_and_areas_are_balanced(db: sqlite_utils.Database) -> None:
+    # The scorer links liked papers by their text: two quantization papers are one area, a robot paper
+    # another.
+    scorer = TasteScorer(db)
+    ids = ["2606.10001", "2606.10002", "2606.20001"]
+    scorer.vectors(ids)
+    assert sorted(sorted(a) for a in taste.areas(ids, scorer._neighbours)) == [ids[:2], ids[2:]]
+    # Three 👍 on quantization, one on robots: the robot area pulls by the square root of its size, unless
+    # the channel follows topics (they already pull towards each interest).
+    for paper in ("2606.10000", "2606.10001", "2606.10002", "2606.20001"):
+        cast_vote(db, REF, paper, "ana", 1, toggle=True)
+    balanced = scorer.profile(REF).coefficients["2606.20001"]
+    assert balanced == pytest.approx(1 / (3**0.5 + 1))
+    assert scorer.profile(REF, by_area=False).coefficients["2606.20001"] == pytest.approx(0.25)
+
+
 def test_a_channel_that_liked_little_is_shown_something_different(db: sqlite_utils.Database) -> None:
     # Three 👍 on quantization: of five cards, three are the channel's best guesses (quantization) and two
     # explore, unlike anything it voted on, and say so instead of claiming "trending" or "like ...".
