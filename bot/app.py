@@ -30,7 +30,7 @@ from paperbot.bot.service import Service
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
 from paperbot.storage import vectors as vector_store
-from paperbot.storage.lock import DeliveryLock, LockBusy
+from paperbot.storage.lock import DeliveryLock, EmbedLock, LockBusy
 from paperbot.storage.worker import DatabaseOwner
 
 logger = logging.getLogger(__name__)
@@ -147,16 +147,26 @@ class Bot:
         if self.semantic is None:
             return
         semantic = self.semantic
+        lock = EmbedLock(self.settings.paperbot_db, "run")
         try:
             await asyncio.to_thread(lambda: semantic.embedder)  # at start-up: loaded before the first search
+            lock.acquire()  # a `paperbot embed` at work: it embeds these too (LockBusy, logged below)
             rows = await self.lane(vector_store.missing, semantic.model, EMBED_PER_FETCH)
             texts = [paper_text(title, abstract) for _, title, abstract in rows]
             blobs = await asyncio.to_thread(semantic.vectors, texts) if rows else []
             await self.lane(
                 vector_store.save, semantic.model, [(r[0], b) for r, b in zip(rows, blobs, strict=True)]
             )
-        except Exception:
-            logger.exception("embedding new papers failed (semantic search goes on without them)")
+        except LockBusy as exc:
+            logger.info("not embedding new papers now: %s", exc)
+        except Exception as exc:  # the optional model must never stop the bot; the next fetch tries again
+            logger.error(
+                "embedding new papers failed (semantic search goes on without them): %s: %s",
+                type(exc).__name__,
+                exc,
+            )
+        finally:
+            lock.release()
 
     async def fetch_before_post(self, day: str) -> None:
         """Refresh one day's list before posting it, unless fetched successfully within `fetch_fresh`

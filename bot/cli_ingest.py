@@ -18,11 +18,12 @@ from paperbot.bot.file_reader import PreparedFile, read_files
 from paperbot.bot.ingest import FetchOutcome, fetch_days, import_files, store_papers
 from paperbot.bot.models import Paper
 from paperbot.bot.progress import steps
-from paperbot.bot.semantic import coverage, embed_missing
+from paperbot.bot.semantic import Semantic, coverage, embed_missing
 from paperbot.bot.sources.arxiv import ArxivClient
 from paperbot.bot.sources.files import FileImportError, check_readable
 from paperbot.bot.sources.hf import SourceError
 from paperbot.storage import vectors as vector_store
+from paperbot.storage.lock import EmbedLock, LockBusy
 
 DAILY_PAPERS_BEGAN = date(2023, 5, 1)
 # Papers embedded right after an import or fetch when PAPERBOT_SEMANTIC is on (~0.1 s a paper on one
@@ -45,7 +46,8 @@ def import_cmd(
         check_readable(files)
     except FileImportError as exc:
         raise fail(str(exc)) from None
-    ctx = context(settings())
+    cfg = settings()
+    ctx = context(cfg)
     db = ctx.db
     with steps(err, "importing", len(files), "files", every=0) as advance:  # a line per file below
 
@@ -65,7 +67,7 @@ def import_cmd(
             import_files(db, read_files(files, day), report)
         except FileImportError as exc:
             raise fail(f"{exc}; nothing was imported") from None
-    embed_new(ctx, EMBED_AFTER_INGEST)
+    embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
 
 
 def fetch(
@@ -139,7 +141,7 @@ def fetch(
             db_lane.close()
 
     outcomes = asyncio.run(go())
-    embed_new(ctx, EMBED_AFTER_INGEST)
+    embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
 
@@ -162,7 +164,7 @@ def fetch_arxiv(category: str, limit: int) -> None:
         raise fail(str(exc)) from None
     store_papers(ctx.db, papers)
     out.print(f"arXiv {category}: {len(papers)} papers")
-    embed_new(ctx, EMBED_AFTER_INGEST)
+    embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
 
 
 # ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
@@ -175,19 +177,39 @@ def embed(
     ] = 1_000_000_000,
 ) -> None:
     """Give papers meaning vectors for semantic search (PAPERBOT_SEMANTIC=true); stop and rerun any time."""
-    ctx = context(settings())
+    cfg = settings()
+    ctx = context(cfg)
     if ctx.semantic is None:
         raise fail(
             "semantic search is off: set PAPERBOT_SEMANTIC=true (needs pip install 'paperbot[semantic]')"
         )
-    embed_new(ctx, limit)
+    try:
+        embed_new(ctx, cfg.paperbot_db, limit, busy_fails=True)
+    except LockBusy as exc:
+        raise fail(f"{exc}; run this again when it is done") from None
 
 
-def embed_new(ctx: Context, limit: int) -> None:
-    """Embed up to `limit` papers that have no meaning vector yet, when semantic search is on."""
+def embed_new(ctx: Context, database: Path, limit: int, *, busy_fails: bool = False) -> None:
+    """Embed up to `limit` papers that have no meaning vector yet, when semantic search is on. While another
+    process embeds from the same file, this one leaves it the work (a note, or LockBusy with `busy_fails`)."""
     if ctx.semantic is None:
         return
-    have, total = vector_store.counts(ctx.db, ctx.semantic.model)
+    lock = EmbedLock(database, "embed")
+    try:
+        lock.acquire()
+    except LockBusy as exc:
+        if busy_fails:
+            raise
+        out.print(f"{exc}; `paperbot embed` adds what it leaves", highlight=False)
+        return
+    try:
+        _embed(ctx, ctx.semantic, limit)
+    finally:
+        lock.release()
+
+
+def _embed(ctx: Context, semantic: Semantic, limit: int) -> None:
+    have, total = vector_store.counts(ctx.db, semantic.model)
     todo = min(total - have, limit)
     if todo > 0:
         with steps(err, "embedding", todo, "papers", every=1_000) as advance:
@@ -198,5 +220,5 @@ def embed_new(ctx: Context, limit: int) -> None:
                 advance(count - done)
                 done = count
 
-            embed_missing(ctx.db, ctx.semantic, todo, progress)
+            embed_missing(ctx.db, semantic, todo, progress)
     out.print(coverage(have + max(todo, 0), total), highlight=False)

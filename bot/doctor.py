@@ -255,8 +255,14 @@ def check_semantic(settings: Settings, db: Any) -> list[Check]:
     except Exception as exc:  # whatever a broken install raises, doctor reports it in one line
         fix = "reinstall it: pip install --force-reinstall 'paperbot[semantic]'"
         return [Check(name, False, f"the model does not load ({type(exc).__name__}: {exc})"[:300], fix)]
-    stored = f"; {coverage(*vector_store.counts(db, semantic.model))}" if db is not None else ""
-    return [Check(name, True, f"{semantic.model} loads and embeds{stored}")]
+    if db is None:
+        return [Check(name, True, f"{semantic.model} loads and embeds")]
+    have, total = vector_store.counts(db, semantic.model)
+    if total and not have:  # on, and doing nothing: no paper can be blended or found by meaning
+        return [
+            Check(name, False, f"{semantic.model} loads, but {coverage(have, total)}", "run `paperbot embed`")
+        ]
+    return [Check(name, True, f"{semantic.model} loads and embeds; {coverage(have, total)}")]
 
 
 async def run_checks(settings: Settings) -> list[Check]:

@@ -99,7 +99,9 @@ def parse(text: str) -> ParsedQuery:
             query.concepts.extend(Concept(label=word, phrases=[(word,)]) for word in phrase)
         if len(query.concepts) + len(query.authors) >= MAX_TERMS:
             break
-    query.concepts = query.concepts[:MAX_TERMS]
+    # A word typed twice is one concept ("transformer memory transformer memory" labels each once).
+    unique = {(c.phrases[0], c.exact): c for c in reversed(query.concepts)}
+    query.concepts = [c for c in query.concepts if unique[(c.phrases[0], c.exact)] is c][:MAX_TERMS]
     query.typed = tuple(t for c in query.concepts for t in c.phrases[0])
     if not query.concepts and not query.authors:
         if query.excluded:

@@ -122,6 +122,7 @@ def _correct_typos(db: sqlite_utils.Database, query: ParsedQuery) -> dict[str, s
             counts = dict(vocab)
             best = max(close, key=lambda t: (difflib.SequenceMatcher(None, word, t).ratio(), counts[t]))
             concept.add((best,))
+            concept.label = best  # a card's "matched:" names the word the paper holds, not the typo
             fixed[word] = best
     return fixed
 

@@ -288,17 +288,20 @@ def search(
     """Ranked papers for user text. Raises bot.query.QueryError for text with nothing to search.
 
     With `semantic`, the best candidates are re-ordered by meaning too, and related papers follow them
-    when they run short (not in a search limited by `within` or by author, whose rules words decide).
+    when they are few (not in a search limited by `within` or by author, whose rules words decide).
     """
     query, corrections = prepare(db, text)
     ranked = rank(db, query, within=within, depth=max(200, (offset + limit) * 4), feedback=feedback)
     related: frozenset[int] = frozenset()
     if semantic is not None and within is None:
-        want = 0 if query.authors else offset + limit
+        # Meaning is read from the words as typed, before any typo correction ("robotaxi", not "robotic").
+        excluding = None if query.authors else _excluding(db, query)
         try:
-            ranked, related = semantic.rerank(db, " ".join(query.typed), ranked, want, _excluding(db, query))
-        except Exception:  # an optional model that fails (damaged files, out of memory) never fails search
-            logger.exception("semantic search failed; answering by words alone")
+            ranked, related = semantic.rerank(db, " ".join(query.typed), ranked, excluding)
+        except (
+            Exception
+        ) as exc:  # an optional model that fails (damaged files, out of memory) never fails search
+            logger.error("semantic search failed, answering by words alone: %s: %s", type(exc).__name__, exc)
     page = ranked[offset : offset + limit]
     papers = paper_store.get_papers_by_pk(db, [pk for pk, _, _ in page])
     hits = [SearchHit(papers[pk], score, labels, pk in related) for pk, score, labels in page if pk in papers]

@@ -6,8 +6,11 @@ Two uses, both after the lexical ranking (bot.search), never instead of it:
 - blend: the best DEPTH candidates are re-ordered by an equal blend of their lexical score (as a share of
   the best one's) and their cosine similarity to the query. Measured with bench/search_quality.py
   --semantic on both public sets: weights 0.3-0.7 and depths 30-100 all lift both; 0.5 is an equal say.
-- related: when the candidates run out before the page does, the papers closest in meaning among the
-  POOL most recently stored ones follow them, labelled as related, never as matches.
+- related: when fewer than RELATED_WHEN papers hold any of the query's words, up to RELATED papers
+  closest in meaning among the POOL most recently stored ones follow them (after the last one, on every
+  page), labelled as related, never as matches. Only when some paper holds the words: a query the archive
+  knows nothing of (gibberish, `sourdough`) has no meaning to anchor to, and every paper would be a bit
+  "related" to it.
 Topic matches (digest labels, subscriptions) stay lexical: a label is a claim about the paper's words.
 """
 
@@ -29,9 +32,14 @@ logger = logging.getLogger(__name__)
 
 WEIGHT = 0.5  # the similarity's share of a blended score
 DEPTH = 50  # candidates re-ordered by the blend; the rest keep their lexical order below them
-POOL = 5_000  # papers stored most recently, searched for related ones (pure Python: ~10 ms a 1,000)
-MIN_RELATED = 0.15  # below this similarity a paper is not called related (0-0.2 measured the same, 0.25 lost)
-WHY_RELATED = "related in meaning (no paper matches every word)"
+POOL = 2_000  # papers stored most recently, searched for related ones (pure Python: ~15 ms a 1,000)
+RELATED_WHEN = 50  # related papers follow only word matches fewer than this (a list one pages through)
+RELATED = 10
+# A related paper is at least this similar to the query, and at least RELATED_SHARE as similar as the
+# closest paper holding the words (bench/search_quality.py: 0-0.2 and shares up to 0.7 measured the same).
+MIN_RELATED = 0.15
+RELATED_SHARE = 0.6
+WHY_RELATED = "related in meaning, without the words searched"
 BATCH = 32  # papers embedded at once
 
 Ranked = list[tuple[int, float, tuple[str, ...]]]  # (pk, score, matched concept labels), best first
@@ -81,11 +89,11 @@ def blend(ranked: Ranked, query: Sequence[float], vectors: Mapping[int, Sequence
 
 
 def related(
-    query: Sequence[float], pool: Mapping[int, Sequence[float]], skip: set[int], limit: int
+    query: Sequence[float], pool: Mapping[int, Sequence[float]], skip: set[int], least: float, limit: int
 ) -> list[tuple[int, float]]:
-    """Up to `limit` papers of `pool` closest in meaning to the query (at least MIN_RELATED), best first."""
+    """Up to `limit` papers of `pool` closest in meaning to the query (at least `least`), best first."""
     scored = [(cosine(query, vec), pk) for pk, vec in pool.items() if pk not in skip]
-    scored = [(s, pk) for s, pk in scored if s >= MIN_RELATED]
+    scored = [(s, pk) for s, pk in scored if s >= least]
     scored.sort(key=lambda row: (-row[0], -row[1]))
     return [(pk, round(s, 6)) for s, pk in scored[:limit]]
 
@@ -114,20 +122,28 @@ class Semantic:
         db: sqlite_utils.Database,
         text: str,
         ranked: Ranked,
-        want: int,
-        excluded: Callable[[set[int]], set[int]],
+        excluded: Callable[[set[int]], set[int]] | None,
     ) -> tuple[Ranked, frozenset[int]]:
-        """`ranked` blended with meaning, and followed by related papers while it is shorter than `want`;
-        `excluded(pks)` says which of some papers hold a word the user excluded. Returns the related pks."""
+        """`ranked` blended with meaning, followed by related papers when it is short; `excluded(pks)`
+        says which of some papers hold a word the user excluded (None: no related papers, as in a search
+        by author). Returns the list and the related pks."""
+        if not ranked:
+            return [], frozenset()
         query = unpack(self.vectors([text])[0])
-        stored = vector_store.of(db, self.model, [pk for pk, _, _ in ranked[:DEPTH]])
-        out = blend(ranked, query, {pk: unpack(blob) for pk, blob in stored.items()})
-        if len(out) >= want:
+        stored = {
+            pk: unpack(blob)
+            for pk, blob in vector_store.of(db, self.model, [pk for pk, _, _ in ranked[:DEPTH]]).items()
+        }
+        out = blend(ranked, query, stored)
+        if excluded is None or len(out) >= RELATED_WHEN or not stored:
             return out, frozenset()
+        anchor = max(cosine(query, vec) for vec in stored.values())
         pool = {pk: unpack(blob) for pk, blob in vector_store.newest(db, self.model, POOL).items()}
         seen = {pk for pk, _, _ in out}
-        found = related(query, pool, seen | excluded(set(pool) - seen), want - len(out))
-        floor = min((s for _, s, _ in out), default=1.0)
+        close = related(query, pool, seen, max(MIN_RELATED, RELATED_SHARE * anchor), RELATED * 2)
+        banned = excluded({pk for pk, _ in close})
+        found = [(pk, s) for pk, s in close if pk not in banned][:RELATED]
+        floor = min(s for _, s, _ in out)
         # Related papers come after every paper holding the words, whatever their similarity.
         extra = [(pk, round(min(s, floor) - (i + 1) * 1e-6, 6), ()) for i, (pk, s) in enumerate(found)]
         return out + extra, frozenset(pk for pk, _ in found)

