@@ -14,6 +14,7 @@ from rich.rule import Rule
 
 from paperbot.bot import app, ingest
 from paperbot.bot.cli_common import context, err, fail, out, settings
+from paperbot.bot.cli_ingest import embed_new
 from paperbot.bot.commands import search_reply
 from paperbot.bot.config import Settings
 from paperbot.bot.context import Context
@@ -29,6 +30,7 @@ DEMO_CHANNEL = ChannelRef("console", "demo")
 SAMPLE = Path(__file__).with_name("sample_papers.jsonl")
 LOOK_BACK_DAYS = 6  # HF lists are sparse at weekends and fill through the day
 DEMO_TIMEOUT = 5.0
+DEMO_EMBED = 200  # more than a day's list (30-50 papers: a few seconds on one core)
 
 
 async def _fetch_latest(cfg: Settings) -> str | None:
@@ -77,7 +79,7 @@ def demo(
         if day is None:
             # Nothing real to show: use the sample in a throw-away database, never in the user's.
             day = datetime.now(UTC).date().isoformat()
-            ctx = Context(open_db(memory=True), ctx.defaults)
+            ctx = Context(open_db(memory=True), ctx.defaults)  # and no semantic search: a sample of 14
             sample = True
             import_batch(ctx.db, load_file(SAMPLE, day))
             err.print(
@@ -90,6 +92,8 @@ def demo(
             err.print(f"Showing the newest day already stored: {day}.", highlight=False)
     if day is None:
         raise fail(f"{from_file}: no listing day in the file; use `paperbot import --date D` first", 1)
+    if ctx.semantic is not None:  # PAPERBOT_SEMANTIC: the search below reads meaning too, as it would in chat
+        embed_new(ctx, cfg.paperbot_db, DEMO_EMBED)
     digest = build_digest(ctx.db, DEMO_CHANNEL, day, size=ctx.defaults.size, skip_sent=False)
     if sample:
         digest = dataclasses.replace(digest, title="paperbot's built-in sample (offline)", footer="")

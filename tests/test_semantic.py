@@ -281,6 +281,9 @@ def test_one_process_embeds_at_a_time_and_the_other_says_so(
     other.release()
     code, out, _ = _cli("embed")
     assert code == 0 and "4 of 4 papers have meaning vectors" in out
+    day.write_text(json.dumps([hf_item("2606.00005", "Bayesian posterior calibration", "Calibrated.")]))
+    code, out, _ = _cli("demo", "--from", str(day), "--query", "uncertainty")
+    assert code == 0 and "5 of 5 papers have meaning vectors" in out and WHY_RELATED in out
 
 
 def test_embed_says_how_to_turn_semantic_search_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
