@@ -36,9 +36,8 @@ from paperbot.storage.worker import DatabaseOwner
 logger = logging.getLogger(__name__)
 
 FETCH_FRESH = timedelta(minutes=10)
-EMBED_PER_FETCH = (
-    500  # a fetch brings ~50 papers; a back-log is embedded 500 a fetch (or by `paperbot embed`)
-)
+# A fetch brings ~50 papers; a back-log is embedded 500 a fetch (or all at once by `paperbot embed`).
+EMBED_PER_FETCH = 500
 
 
 def console_adapter(console: Console | None = None) -> ConsoleAdapter:
@@ -150,7 +149,7 @@ class Bot:
         lock = EmbedLock(self.settings.paperbot_db, "run")
         try:
             await asyncio.to_thread(lambda: semantic.embedder)  # at start-up: loaded before the first search
-            lock.acquire()  # a `paperbot embed` at work: it embeds these too (LockBusy, logged below)
+            lock.acquire()  # busy: a `paperbot embed` is at work; the next fetch looks again
             rows = await self.lane(vector_store.missing, semantic.model, EMBED_PER_FETCH)
             texts = [paper_text(title, abstract) for _, title, abstract in rows]
             blobs = await asyncio.to_thread(semantic.vectors, texts) if rows else []
