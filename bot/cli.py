@@ -74,6 +74,8 @@ def _setup(
     )
 
 
+# ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
+# `paperbot search -- -moe` works too, as usual on command lines.
 @app.command("search", context_settings={"ignore_unknown_options": True})
 def search_cmd(
     query: Annotated[str, typer.Argument(help='e.g. moe, "kv cache" -survey, video author:"Jan Kautz"')],

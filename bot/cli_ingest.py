@@ -167,10 +167,6 @@ def fetch_arxiv(category: str, limit: int) -> None:
     embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
 
 
-# ignore_unknown_options: a query such as `-moe` (everything but moe) is the query, not an unknown option;
-# `paperbot search -- -moe` works too, as usual on command lines.
-
-
 def embed(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="embed at most this many (the most recently stored first)")
