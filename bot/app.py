@@ -25,7 +25,7 @@ from paperbot.bot.factories import defaults_of, hf_client, open_database, policy
 from paperbot.bot.jobs import Jobs
 from paperbot.bot.outcomes import DeliveryReport, Outcome
 from paperbot.bot.ports import AdapterFatal, ChatAdapter
-from paperbot.bot.semantic import paper_text
+from paperbot.bot.semantic import failure, paper_text
 from paperbot.bot.service import Service
 from paperbot.storage import channels as channel_store
 from paperbot.storage import papers as paper_store
@@ -160,9 +160,7 @@ class Bot:
             logger.info("not embedding new papers now: %s", exc)
         except Exception as exc:  # the optional model must never stop the bot; the next fetch tries again
             logger.error(
-                "embedding new papers failed (semantic search goes on without them): %s: %s",
-                type(exc).__name__,
-                exc,
+                "embedding new papers failed (semantic search goes on without them): %s", failure(exc)
             )
         finally:
             lock.release()

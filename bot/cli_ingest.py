@@ -26,8 +26,8 @@ from paperbot.storage import vectors as vector_store
 from paperbot.storage.lock import EmbedLock, LockBusy
 
 DAILY_PAPERS_BEGAN = date(2023, 5, 1)
-# Papers embedded right after an import or fetch when PAPERBOT_SEMANTIC is on (~0.1 s a paper on one
-# core); a bigger archive is embedded by `paperbot embed`, which can be stopped and run again.
+# An import or fetch embeds as many papers as it brought, up to this many, when PAPERBOT_SEMANTIC is on
+# (~0.1 s a paper on one core); a bigger archive is embedded by `paperbot embed` (stop and rerun any time).
 EMBED_AFTER_INGEST = 1_000
 # A year of days per call: ~1 request a day, a few minutes; longer back-fills are split by the user.
 MAX_FETCH_DAYS = 366
@@ -49,9 +49,12 @@ def import_cmd(
     cfg = settings()
     ctx = context(cfg)
     db = ctx.db
+    brought = 0
     with steps(err, "importing", len(files), "files", every=0) as advance:  # a line per file below
 
         def report(done: PreparedFile, days: dict[str, int]) -> None:
+            nonlocal brought
+            brought += len(done.batch.papers)
             skipped = done.batch.skipped_line(done.path.name)
             for warning in [*done.batch.warnings, *([skipped] if skipped else [])]:
                 err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
@@ -67,7 +70,7 @@ def import_cmd(
             import_files(db, read_files(files, day), report)
         except FileImportError as exc:
             raise fail(f"{exc}; nothing was imported") from None
-    embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
+    embed_new(ctx, cfg.paperbot_db, min(brought, EMBED_AFTER_INGEST))
 
 
 def fetch(
@@ -141,7 +144,7 @@ def fetch(
             db_lane.close()
 
     outcomes = asyncio.run(go())
-    embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
+    embed_new(ctx, cfg.paperbot_db, min(sum(o.count for o in outcomes), EMBED_AFTER_INGEST))
     if all(o.error for o in outcomes):
         raise typer.Exit(1)
 
@@ -164,7 +167,7 @@ def fetch_arxiv(category: str, limit: int) -> None:
         raise fail(str(exc)) from None
     store_papers(ctx.db, papers)
     out.print(f"arXiv {category}: {len(papers)} papers")
-    embed_new(ctx, cfg.paperbot_db, EMBED_AFTER_INGEST)
+    embed_new(ctx, cfg.paperbot_db, min(len(papers), EMBED_AFTER_INGEST))
 
 
 def embed(
@@ -179,24 +182,19 @@ def embed(
         raise fail(
             "semantic search is off: set PAPERBOT_SEMANTIC=true (needs pip install 'paperbot[semantic]')"
         )
-    try:
-        embed_new(ctx, cfg.paperbot_db, limit, busy_fails=True)
-    except LockBusy as exc:
-        raise fail(f"{exc}; run this again when it is done") from None
+    embed_new(ctx, cfg.paperbot_db, limit)
 
 
-def embed_new(ctx: Context, database: Path, limit: int, *, busy_fails: bool = False) -> None:
-    """Embed up to `limit` papers that have no meaning vector yet, when semantic search is on. While another
-    process embeds from the same file, this one leaves it the work (a note, or LockBusy with `busy_fails`)."""
+def embed_new(ctx: Context, database: Path, limit: int) -> None:
+    """Embed up to `limit` papers that have no meaning vector yet (newest first), when semantic search is
+    on. While another process embeds from the same file, this one leaves it the work and says so."""
     if ctx.semantic is None:
         return
     lock = EmbedLock(database, "embed")
     try:
         lock.acquire()
     except LockBusy as exc:
-        if busy_fails:
-            raise
-        out.print(f"{exc}; `paperbot embed` adds what it leaves", highlight=False)
+        out.print(f"{exc}; `paperbot embed` adds what it leaves", highlight=False, soft_wrap=True)
         return
     try:
         _embed(ctx, ctx.semantic, limit)
@@ -217,4 +215,4 @@ def _embed(ctx: Context, semantic: Semantic, limit: int) -> None:
                 done = count
 
             embed_missing(ctx.db, semantic, todo, progress)
-    out.print(coverage(have + max(todo, 0), total), highlight=False)
+    out.print(coverage(have + max(todo, 0), total), highlight=False, soft_wrap=True)

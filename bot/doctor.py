@@ -18,7 +18,7 @@ import typer
 from paperbot.bot.cli_common import err, out
 from paperbot.bot.config import ConfigError, Settings, load_settings, platform_notice
 from paperbot.bot.embedding import semantic_search
-from paperbot.bot.semantic import coverage
+from paperbot.bot.semantic import coverage, failure
 from paperbot.storage import channels as channel_store
 from paperbot.storage import health
 from paperbot.storage import papers as paper_store
@@ -254,7 +254,7 @@ def check_semantic(settings: Settings, db: Any) -> list[Check]:
         semantic.vectors(["a test sentence"])
     except Exception as exc:  # whatever a broken install raises, doctor reports it in one line
         fix = "reinstall it: pip install --force-reinstall 'paperbot[semantic]'"
-        return [Check(name, False, f"the model does not load ({type(exc).__name__}: {exc})"[:300], fix)]
+        return [Check(name, False, f"the model does not load ({failure(exc)})"[:300], fix)]
     if db is None:
         return [Check(name, True, f"{semantic.model} loads and embeds")]
     have, total = vector_store.counts(db, semantic.model)

