@@ -207,12 +207,5 @@ def _embed(ctx: Context, semantic: Semantic, limit: int) -> None:
     todo = min(total - have, limit)
     if todo > 0:
         with steps(err, "embedding", todo, "papers", every=1_000) as advance:
-            done = 0
-
-            def progress(count: int) -> None:
-                nonlocal done
-                advance(count - done)
-                done = count
-
-            embed_missing(ctx.db, semantic, todo, progress)
+            embed_missing(ctx.db, semantic, todo, advance)
     out.print(coverage(have + max(todo, 0), total), highlight=False, soft_wrap=True)

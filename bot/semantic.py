@@ -168,7 +168,8 @@ def embed_missing(
     limit: int,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Embed up to `limit` papers that have no vector yet, stored most recently first; returns how many."""
+    """Embed up to `limit` papers that have no vector yet, stored most recently first; returns how many.
+    `on_batch(n)` is told each batch's size as it is saved (a progress bar's advance)."""
     done = 0
     while done < limit:
         rows = vector_store.missing(db, semantic.model, min(BATCH, limit - done))
@@ -180,5 +181,5 @@ def embed_missing(
         )
         done += len(rows)
         if on_batch is not None:
-            on_batch(done)
+            on_batch(len(rows))
     return done
