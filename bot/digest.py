@@ -20,6 +20,7 @@ from paperbot.bot.query import QueryError
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import TopicRanking, topic_ranking
 from paperbot.bot.taste_blend import WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
+from paperbot.bot.taste_markers import label_terms
 from paperbot.storage import deliveries, search_index
 from paperbot.storage import papers as paper_store
 
@@ -205,7 +206,9 @@ class DigestBuilder:
             if card is not None:
                 found = tuple(t for t in topics if pk in pool.matched[t])
                 like = view.like.get(pk) if view is not None else None
-                card = replace(card, matched_topics=found, why=why(found, like, pk in explored))
+                terms = view.carries.get(pk, ()) if view is not None else ()
+                shares = label_terms(terms, card.title, card.summary) if terms else ()
+                card = replace(card, matched_topics=found, why=why(found, like, pk in explored, shares))
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
         if topics:

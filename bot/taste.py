@@ -320,6 +320,10 @@ def score_all(
     }
 
 
+def strongest(vector: Mapping[str, float], terms: int) -> list[str]:
+    return [term for term, _ in heapq.nlargest(terms, vector.items(), key=lambda item: item[1])]
+
+
 def truncate(vector: Mapping[str, float], terms: int) -> Vector:
     """A vector's strongest terms, renormalised: scoring cost stays bounded, quality barely moves."""
     top = sorted(vector.items(), key=lambda item: -item[1])[:terms]

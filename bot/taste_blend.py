@@ -26,6 +26,7 @@ EXPLORE_TREND = 0.3
 WHY_TOPIC = "matches"  # + the topics the paper really matched
 WHY_TRENDING = "trending"
 WHY_EXPLORE = "something different, to learn your taste"
+WHY_SHARES = "with papers you liked"  # after "shares “GRPO”, “policy optimization”"
 LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
 
 
@@ -38,6 +39,9 @@ class TasteView:
     vetoed: Set[int] = frozenset()  # papers carrying a word the channel excluded, or already liked
     novelty: Mapping[int, float] = field(default_factory=dict)  # pk -> 1 - closeness to what it saw; empty:
     # the channel knows enough, no exploring
+    liked: int = 0  # papers the channel liked
+    # pk -> the markers it carries, strongest first (bot/taste_markers.py), for papers they lifted much
+    carries: Mapping[int, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,11 @@ def blend_pick(
         )
     rank = {pk: n for n, pk in enumerate(by_trend)}
     ordered = sorted(blended, key=lambda pk: (-blended[pk], rank[pk]))
-    slots = EXPLORE_CARDS if view.novelty and size >= EXPLORE_MIN_SIZE else 0
+    # Each paper liked gives a card back to the channel's best guesses: with nothing liked yet there is
+    # nothing to guess from, and every card explores.
+    slots = (
+        min(size, max(EXPLORE_CARDS, size - view.liked)) if view.novelty and size >= EXPLORE_MIN_SIZE else 0
+    )
     if not slots:
         return Pick(ordered[:size])
     best = ordered[: size - slots]
@@ -93,8 +101,14 @@ def blend_pick(
     return Pick(best + explored, frozenset(explored))
 
 
-def why(matched_topics: Sequence[str], like: tuple[str, int] | None, explored: bool = False) -> str:
-    """The few words a card says about why it is there: every part of it true of that paper."""
+def why(
+    matched_topics: Sequence[str],
+    like: tuple[str, int] | None,
+    explored: bool = False,
+    shares: Sequence[str] = (),
+) -> str:
+    """The few words a card says about why it is there: every part of it true of that paper. `shares`: the
+    words, as the card writes them, it has in common with many of the channel's liked papers."""
     parts = []
     if matched_topics:
         parts.append(f"{WHY_TOPIC} " + ", ".join(matched_topics))
@@ -102,4 +116,6 @@ def why(matched_topics: Sequence[str], like: tuple[str, int] | None, explored: b
         title, ups = like
         short = title if len(title) <= 80 else title[:79].rstrip() + "…"
         parts.append(f"like “{short}”" + (f" (👍 ×{ups})" if ups > 1 else ""))
+    elif shares and not matched_topics:
+        parts.append("shares " + ", ".join(f"“{word}”" for word in shares) + f" {WHY_SHARES}")
     return "; ".join(parts) or (WHY_EXPLORE if explored else WHY_TRENDING)

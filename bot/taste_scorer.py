@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import sqlite_utils
 
-from paperbot.bot import taste
+from paperbot.bot import taste, taste_markers
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.models import ChannelRef
 from paperbot.bot.query import QueryError, parse, quote
@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 IDF_PAPERS = 2000  # term rarity is measured on the newest papers stored (~0.5 s, once per pass)
 VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quality unchanged, scoring bounded)
+# Markers are read from each paper's strongest terms. bench/taste.py, 4 x 600 channels: taste only is the
+# same with 100 to all of them; topics + taste 0.922 with 120, 0.929 with 150 or more. Counting fewer keeps
+# the 10,000-channel selection at ~7 s (~8 s with all).
+MARKER_TERMS = 150
 
 MIN_SIMILARITY = 0.005
 EXPLORE_UNTIL_LIKED = 5  # bench/taste.py: 3 or 10 learned less by days 8-21
@@ -46,6 +50,7 @@ class TasteScorer:
         self._idf: dict[str, float] | None = None
         self._vectors: dict[str, taste.Vector] = {}
         self._titles: dict[str, str] = {}
+        self._book: taste_markers.TermBook | None = None  # papers' terms, for markers
         self._indexes: dict[tuple[str, ...], taste.Index] = {}
         self._vetoes: dict[tuple[str, tuple[int, int]], set[int]] = {}
         self._pool_sims: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
@@ -62,11 +67,14 @@ class TasteScorer:
         if self._idf is None:
             recent = vote_store.recent_texts(self.db, IDF_PAPERS)
             self._idf, _ = taste.idf((_terms(t) for t in recent), min_df=taste.MIN_DF)
+            self._book = taste_markers.TermBook(self._idf)
         missing = [p for p in paper_ids if p not in self._vectors]
         if missing:
             for text in vote_store.texts_by_id(self.db, missing).values():
-                vector = taste.truncate(taste.vectorize(_terms(text), self._idf, 0.0), VECTOR_TERMS)
+                weighted = taste.vectorize(_terms(text), self._idf, 0.0)
+                vector = taste.truncate(weighted, VECTOR_TERMS)
                 self._vectors[text.paper_id] = vector
+                self.book.add(text.paper_id, taste.strongest(weighted, MARKER_TERMS))
                 self._titles[text.paper_id] = text.title
                 for term, value in vector.items():
                     self._every.postings[term].append((text.paper_id, value))
@@ -82,6 +90,19 @@ class TasteScorer:
         seen = self.seen_of(ref)
         vectors = self.vectors([v.paper_id for v in votes] + list(seen))
         return taste.learn(votes, vectors, seen=seen, neighbours=self._neighbours if by_area else None)
+
+    @property
+    def book(self) -> taste_markers.TermBook:
+        self.vectors([])
+        assert self._book is not None
+        return self._book
+
+    def markers(self, profile: taste.Profile, ids: tuple[str, ...] | None = None) -> dict[int, float]:
+        """The channel's markers (bot/taste_markers.py); with a pool, among the terms its candidates carry.
+        The papers must be vectorized (profile() and the pool's index do it)."""
+        liked = [paper for paper, _, _ in profile.liked]
+        rejected = [paper for paper, coefficient in profile.coefficients.items() if coefficient < 0]
+        return self.book.markers(liked, rejected, ids)
 
     def _neighbours(self, paper: str) -> frozenset[str]:
         """The papers vectorized so far that are one area with `paper` (cosine >= AREA_LINK). A paper
@@ -172,7 +193,18 @@ class TasteScorer:
             for paper, s in scored.items()
             if s.nearest is not None and s.similarity >= LIKE_THRESHOLD
         }
-        scores = normalise({pk_of[paper]: s.score for paper, s in scored.items()})
+        weights = self.markers(profile, ids)
+        marks = self.book.marked(weights, ids)
+        best = max(marks.values(), default=0.0)
+        # What a card can name on its label: the markers of the papers they lifted much.
+        strongest = sorted(weights, key=lambda term: -weights[term])
+        carries = {
+            pk_of[paper]: self.book.carried(strongest, paper)
+            for paper, score in marks.items()
+            if score >= taste_markers.LABEL_SHARE * best
+        }
+        blended = taste_markers.with_markers({paper: s.score for paper, s in scored.items()}, marks)
+        scores = normalise({pk_of[paper]: value for paper, value in blended.items()})
         # A paper the channel already liked was seen: taste never offers it again. (A 👎 only lowers a
         # paper: one member pressing 👎 must not be able to hide it from everyone.)
         liked = {pk_of[p] for p, _, _ in profile.liked if p in pk_of}
@@ -180,7 +212,7 @@ class TasteScorer:
             {pk_of[paper]: 1.0 - min(1.0, s.familiar) for paper, s in scored.items()} if exploring else {}
         )
         vetoed = frozenset(self._vetoed(topics, list(pk_of.values())) | liked)
-        return TasteView(scores, like, vetoed, novelty)
+        return TasteView(scores, like, vetoed, novelty, len(profile.liked), carries)
 
 
 def tasted_builder(db: sqlite_utils.Database) -> DigestBuilder:
