@@ -5,8 +5,8 @@ share is diluted by all they do not: a channel following GRPO likes papers on GU
 and retrieval that have little in common but "grpo" in their abstracts. A marker is a term found in at
 least MARKER_SHARE of the liked papers (and in two or more), weighed by that share times the log of how
 much more often it occurs there than in papers generally or in the papers the channel turned down. A
-candidate carrying markers gains on the centroid's order. bench/taste.py (BENCHMARKS.md): taste only +1.1
-points and topics + taste +1.1 over the centroid alone.
+candidate carrying markers gains on the centroid's order. bench/taste.py, 600-channel runs (BENCHMARKS.md):
+taste only +1.0 point and topics + taste +1.1 over the centroid alone.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-MARKER_SHARE = 0.3  # bench/taste.py: 0.25-0.5 within 0.3 points; 0.7 -0.7
-MARKERS = 20  # the strongest markers kept (10: -0.2 points)
-MARKER_PULL = 0.4  # markers' weight against the centroid's, each a share of its best candidate (0.6: -0.8)
-LABEL_SHARE = (
-    0.3  # a card says which markers it carries when they give it this share of the best markers' score
-)
+# bench/taste.py (BENCHMARKS.md): share 0.25 / 0.4 -0.2 / -0.5 points; 5 or 10 markers -0.4 / -0.2;
+# pull 0.2-0.5 within 0.3 points, 0.6 -0.9.
+MARKER_SHARE = 0.3
+MARKERS = 20  # the strongest markers kept
+MARKER_PULL = 0.4  # markers' weight against the centroid's, each a share of its best candidate
+# A card names the markers it carries when they gave it at least this share of the best marker score.
+LABEL_SHARE = 0.3
 LABEL_TERMS = 2
 
 K = TypeVar("K", bound=Hashable)
@@ -69,9 +70,8 @@ def marked(weights: Mapping[T, float], carriers: Mapping[T, Sequence[K]]) -> dic
 @dataclass
 class _Pool:
     carriers: dict[int, list[str]]  # term -> the candidates carrying it
-    cut: dict[str, frozenset[int]] = field(
-        default_factory=dict
-    )  # a liked paper's terms some candidate carries
+    # liked paper -> its terms some candidate carries
+    cut: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 class TermBook:
