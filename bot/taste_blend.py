@@ -15,10 +15,13 @@ W_MATCH = 1.0
 W_TOPIC = 1.0
 W_TASTE = 0.8
 W_TREND = 0.15
-# Exploration, while a channel has liked fewer than a handful of papers: in a digest of EXPLORE_MIN_SIZE
-# cards or more, EXPLORE_CARDS go to the candidates least like anything it was shown, nudged by taste and
-# trending. Without them a channel that liked one area is only ever shown that area and never learns
-# its other interests (bench/taste.py: taste only, days 8-21, +3 points; one card or three did less).
+# Exploration, while a channel has liked fewer than EXPLORE_UNTIL_LIKED papers: in a digest of
+# EXPLORE_MIN_SIZE cards or more, some go to the candidates least like anything it was shown, nudged by
+# taste and trending — all of them while it has liked nothing, a fifth fewer per paper liked, never fewer
+# than EXPLORE_CARDS. Without them a channel that liked one area is only ever shown that area and never
+# learns its other interests (bench/taste.py: taste only, days 8-21, +3 points for two cards; all cards
+# while nothing is liked, one fewer per like, +0.8 more).
+EXPLORE_UNTIL_LIKED = 5
 EXPLORE_CARDS = 2
 EXPLORE_MIN_SIZE = 5
 EXPLORE_TASTE = 0.3
@@ -82,11 +85,11 @@ def blend_pick(
         )
     rank = {pk: n for n, pk in enumerate(by_trend)}
     ordered = sorted(blended, key=lambda pk: (-blended[pk], rank[pk]))
-    # Each paper liked gives a card back to the channel's best guesses: with nothing liked yet there is
-    # nothing to guess from, and every card explores.
-    slots = (
-        min(size, max(EXPLORE_CARDS, size - view.liked)) if view.novelty and size >= EXPLORE_MIN_SIZE else 0
-    )
+    # Each paper liked gives a fifth of the cards back to the channel's best guesses: with nothing liked yet
+    # there is nothing to guess from, and every card explores.
+    slots = 0
+    if view.novelty and size >= EXPLORE_MIN_SIZE:
+        slots = max(EXPLORE_CARDS, size - size * view.liked // EXPLORE_UNTIL_LIKED)
     if not slots:
         return Pick(ordered[:size])
     best = ordered[: size - slots]
@@ -109,6 +112,8 @@ def why(
 ) -> str:
     """The few words a card says about why it is there: every part of it true of that paper. `shares`: the
     words, as the card writes them, it has in common with many of the channel's liked papers."""
+    if explored and not matched_topics:
+        return WHY_EXPLORE  # chosen to learn from: a likeness it happens to have is not why it is here
     parts = []
     if matched_topics:
         parts.append(f"{WHY_TOPIC} " + ", ".join(matched_topics))

@@ -22,13 +22,18 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from paperbot.bot.taste import STOPWORDS
+
 # bench/taste.py (BENCHMARKS.md): share 0.25 / 0.4 -0.2 / -0.5 points; 5 or 10 markers -0.4 / -0.2;
 # pull 0.2-0.5 within 0.3 points, 0.6 -0.9.
 MARKER_SHARE = 0.3
 MARKERS = 20  # the strongest markers kept
 MARKER_PULL = 0.4  # markers' weight against the centroid's, each a share of its best candidate
-# A card names the markers it carries when they gave it at least this share of the best marker score.
+# A card names the markers it carries when they gave it at least this share of the best marker score, and
+# only markers found in at most LABEL_RARITY of papers: "dataset" or "framework" may help rank, but a
+# label quoting them explains nothing (nor in /papers taste).
 LABEL_SHARE = 0.3
+LABEL_RARITY = 0.05
 LABEL_TERMS = 2
 
 K = TypeVar("K", bound=Hashable)
@@ -118,10 +123,14 @@ class TermBook:
     def marked(self, weights: Mapping[int, float], candidates: tuple[str, ...]) -> dict[str, float]:
         return marked(weights, self._pool(candidates).carriers)
 
-    def carried(self, strongest: Sequence[int], paper: str) -> list[str]:
-        """The markers (`strongest`: strongest first) `paper` carries, as words."""
+    def telling(self, weights: Mapping[int, float]) -> list[int]:
+        """The markers worth naming (rare enough to say something), strongest first."""
+        return [t for t in sorted(weights, key=lambda t: -weights[t]) if self.rate[t] <= LABEL_RARITY]
+
+    def carried(self, telling: Sequence[int], paper: str) -> list[str]:
+        """The markers worth naming (`telling`, strongest first) that `paper` carries, as words."""
         terms = self.papers.get(paper, frozenset())
-        return [self.names[t] for t in strongest if t in terms]
+        return [self.names[t] for t in telling if t in terms]
 
 
 def with_markers(scores: Mapping[K, float], marks: Mapping[K, float]) -> dict[K, float]:
@@ -136,9 +145,16 @@ def as_written(term: str, text: str) -> str | None:
     """A marker as the paper writes it ("agent" -> "Agents"), or None when the text does not show it
     plainly (a word pair split by punctuation, a term only in the keywords): a label quotes only words the
     reader can find on the card."""
-    pattern = r"[\s-]+".join(re.escape(word) + "s?" for word in term.split(" "))
+    if any(word in STOPWORDS for word in term.split(" ")):
+        return None  # a folded plural can land on a stop word ("news" -> "new"): never quoted
+    pattern = r"(?:\s+|-)".join(re.escape(word) + "s?" for word in term.split(" "))
     found = re.search(rf"(?<![\w-]){pattern}(?![\w-])", text, re.IGNORECASE)
     return found.group(0) if found else None
+
+
+def _overlap(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a in b or b in a
 
 
 def label_terms(terms: Sequence[str], *texts: str) -> tuple[str, ...]:
@@ -147,7 +163,8 @@ def label_terms(terms: Sequence[str], *texts: str) -> tuple[str, ...]:
     shown: list[str] = []
     for term in terms:
         written = next(filter(None, (as_written(term, text) for text in texts)), None)
-        if written and written.lower() not in {s.lower() for s in shown}:
+        # "Reinforcement" after "Reinforcement Learning" (or the other way round) says nothing more.
+        if written and not any(_overlap(written, other) for other in shown):
             shown.append(written)
         if len(shown) == LABEL_TERMS:
             break

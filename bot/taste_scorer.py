@@ -17,7 +17,7 @@ from paperbot.bot import taste, taste_markers
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.models import ChannelRef
 from paperbot.bot.query import QueryError, parse, quote
-from paperbot.bot.taste_blend import LIKE_THRESHOLD, TasteView, normalise
+from paperbot.bot.taste_blend import EXPLORE_UNTIL_LIKED, LIKE_THRESHOLD, TasteView, normalise
 from paperbot.storage import votes as vote_store
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ VECTOR_TERMS = 60  # each paper keeps its strongest terms (bench/taste.py: quali
 MARKER_TERMS = 150
 
 MIN_SIMILARITY = 0.005
-EXPLORE_UNTIL_LIKED = 5  # bench/taste.py: 3 or 10 learned less by days 8-21
 SEEN_PAPERS = 100  # the newest cards a channel was sent count as weak 👎 when nobody voted on them
 VotesOf = Callable[[ChannelRef], Sequence[taste.Vote]]
 SeenOf = Callable[[ChannelRef], Sequence[str]]
@@ -197,11 +196,11 @@ class TasteScorer:
         marks = self.book.marked(weights, ids)
         best = max(marks.values(), default=0.0)
         # What a card can name on its label: the markers of the papers they lifted much.
-        strongest = sorted(weights, key=lambda term: -weights[term])
+        telling = self.book.telling(weights)
         carries = {
-            pk_of[paper]: self.book.carried(strongest, paper)
+            pk_of[paper]: found
             for paper, score in marks.items()
-            if score >= taste_markers.LABEL_SHARE * best
+            if score >= taste_markers.LABEL_SHARE * best and (found := self.book.carried(telling, paper))
         }
         blended = taste_markers.with_markers({paper: s.score for paper, s in scored.items()}, marks)
         scores = normalise({pk_of[paper]: value for paper, value in blended.items()})

@@ -130,10 +130,9 @@ def taste_summary(db: sqlite_utils.Database, ref: ChannelRef) -> str:
         lines.append("Leans towards: " + ", ".join(lean.towards))
     if lean.away:
         lines.append("Leans away from: " + ", ".join(lean.away))
-    weights = scorer.markers(profile)
-    if weights:
-        shared = sorted(weights, key=lambda term: -weights[term])[:6]
-        lines.append("Its liked papers share: " + ", ".join(scorer.book.names[t] for t in shared))
+    telling = scorer.book.telling(scorer.markers(profile))[:6]
+    if telling:
+        lines.append("Its liked papers share: " + ", ".join(scorer.book.names[t] for t in telling))
     ups = Counter(v.paper_id for v in stored if v.value > 0)
     liked = [p for p, _ in ups.most_common(3)]
     if liked:
