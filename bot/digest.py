@@ -200,6 +200,8 @@ class DigestBuilder:
                 close[pk] = max(close.get(pk, 0.0), score)
             pick = blend_pick(pool.by_trend, pool.trend, best, view, taken, left, close)
             chosen, explored = first + pick.chosen, pick.explored
+        # A card with no other reason is "trending" only if it is among the day's top; taste can reach further.
+        top = set([pk for pk in pool.by_trend if pk not in taken][: len(chosen)]) | set(first)
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
@@ -208,15 +210,19 @@ class DigestBuilder:
                 like = view.like.get(pk) if view is not None else None
                 terms = view.carries.get(pk, ()) if view is not None else ()
                 shares = label_terms(terms, card.title, card.summary) if terms else ()
-                card = replace(card, matched_topics=found, why=why(found, like, pk in explored, shares))
+                trending = view is None or pk in top
+                card = replace(
+                    card, matched_topics=found, why=why(found, like, pk in explored, shares, trending)
+                )
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
+        rest = "is trending" if view is None else "this channel's votes and trending suggest"
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)
             if hits == 0:
-                note = f"Nothing new matched {_topic_list(topics)}; here is what is trending."
+                note = f"Nothing new matched {_topic_list(topics)}; here is what {rest}."
             elif hits < len(cards):
-                note = f"{hits} matched {_topic_list(topics)}; the rest is what is trending."
+                note = f"{hits} matched {_topic_list(topics)}; the rest is what {rest}."
         return Digest(title, day, tuple(cards), FOOTER, note=note)
 
 

@@ -29,6 +29,7 @@ EXPLORE_TREND = 0.3
 WHY_TOPIC = "matches"  # + the topics the paper really matched
 WHY_TRENDING = "trending"
 WHY_EXPLORE = "something different, to learn your taste"
+WHY_VOTES = "suggested by this channel's votes"  # taste chose it, far down the trending order
 WHY_SHARES = "with papers you liked"  # after "shares “GRPO”, “policy optimization”"
 LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
 
@@ -109,9 +110,11 @@ def why(
     like: tuple[str, int] | None,
     explored: bool = False,
     shares: Sequence[str] = (),
+    trending: bool = True,
 ) -> str:
     """The few words a card says about why it is there: every part of it true of that paper. `shares`: the
-    words, as the card writes them, it has in common with many of the channel's liked papers."""
+    words, as the card writes them, it has in common with many of the channel's liked papers; `trending`:
+    whether it is among the day's most upvoted, as many as the digest has cards."""
     if explored and not matched_topics:
         return WHY_EXPLORE  # chosen to learn from: a likeness it happens to have is not why it is here
     parts = []
@@ -123,4 +126,4 @@ def why(
         parts.append(f"like “{short}”" + (f" (👍 ×{ups})" if ups > 1 else ""))
     elif shares and not matched_topics:
         parts.append("shares " + ", ".join(f"“{word}”" for word in shares) + f" {WHY_SHARES}")
-    return "; ".join(parts) or (WHY_EXPLORE if explored else WHY_TRENDING)
+    return "; ".join(parts) or (WHY_TRENDING if trending else WHY_VOTES)

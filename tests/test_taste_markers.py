@@ -12,7 +12,15 @@ from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
-from paperbot.bot.taste_blend import WHY_EXPLORE, WHY_SHARES, WHY_TRENDING, TasteView, blend_pick, why
+from paperbot.bot.taste_blend import (
+    WHY_EXPLORE,
+    WHY_SHARES,
+    WHY_TRENDING,
+    WHY_VOTES,
+    TasteView,
+    blend_pick,
+    why,
+)
 from paperbot.bot.taste_markers import as_written, label_terms, marked, markers
 from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.bot.votes import cast_vote, taste_summary
@@ -153,6 +161,10 @@ def test_what_the_liked_papers_share_lifts_a_paper_and_says_so(
         return digest.cards[0].arxiv_id, digest.cards[0].why
 
     assert first_card() == ("2606.30020", f"shares “GRPO” {WHY_SHARES}")
+    digest = build_digest(grpo_db, REF, "2026-06-10", size=5, skip_sent=False, taste=TasteScorer(grpo_db))
+    # The second card is there for one liked paper's "screenshots", too faintly to say "like ...", and it is
+    # the day's second least upvoted: not "trending" either. The third is the day's most upvoted.
+    assert [c.why for c in digest.cards[1:3]] == [WHY_VOTES, WHY_TRENDING]
     monkeypatch.setattr(taste_markers, "MARKER_PULL", 0.0)  # the centroid alone prefers "screenshots"
     assert first_card()[0] == "2606.30019"
 
@@ -198,3 +210,17 @@ def test_exploring_cards_say_they_explore_whatever_else_is_true() -> None:
 def test_a_ten_card_digest_gives_back_a_fifth_per_paper_liked(liked: int, explored: int) -> None:
     pick = blend_pick(list(range(12)), dict.fromkeys(range(12), 1.0), {}, view(liked, 12), set(), 10)
     assert len(pick.chosen) == 10 and len(pick.explored) == explored
+
+
+def test_a_topic_digest_with_taste_does_not_call_the_rest_trending(grpo_db: sqlite_utils.Database) -> None:
+    digest = build_digest(
+        grpo_db,
+        REF,
+        "2026-06-10",
+        size=5,
+        topics=("screenshots",),
+        skip_sent=False,
+        taste=TasteScorer(grpo_db),
+    )
+    assert [c.why for c in digest.cards[:2]] == ["matches screenshots", f"shares “GRPO” {WHY_SHARES}"]
+    assert digest.note.endswith("; the rest is what this channel's votes and trending suggest.")
