@@ -6,6 +6,7 @@ fan-out to thousands of channels ranks each shared topic once, not once per chan
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -200,8 +201,11 @@ class DigestBuilder:
                 close[pk] = max(close.get(pk, 0.0), score)
             pick = blend_pick(pool.by_trend, pool.trend, best, view, taken, left, close)
             chosen, explored = first + pick.chosen, pick.explored
-        # A card with no other reason is "trending" only if it is among the day's top; taste can reach further.
-        top = set([pk for pk in pool.by_trend if pk not in taken][: len(chosen)]) | set(first)
+        # A card with no other reason is "trending" only if it is among the day's top; taste can reach further
+        # (without taste every pick is a topic's or the trending order's).
+        top = set(first)
+        if view is not None:
+            top.update(itertools.islice((pk for pk in pool.by_trend if pk not in taken), len(chosen)))
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
