@@ -8,10 +8,7 @@ import sqlite_utils
 
 from paperbot.bot import taste_markers
 from paperbot.bot.digest import build_digest
-from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef
-from paperbot.bot.sources.files import ImportBatch
-from paperbot.bot.sources.hf import parse_daily
 from paperbot.bot.taste_blend import (
     WHY_EXPLORE,
     WHY_SHARES,
@@ -24,6 +21,7 @@ from paperbot.bot.taste_blend import (
 from paperbot.bot.taste_markers import as_written, label_terms, marked, markers
 from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.bot.votes import cast_vote, taste_summary
+from tests.conftest import load
 from tests.factories import hf_item
 
 REF = ChannelRef("slack", "C1", "T1")
@@ -144,8 +142,7 @@ def grpo_db(fresh_db: sqlite_utils.Database) -> sqlite_utils.Database:
     day2.append(paper(19, *NEAR_ONE, 2, "2026-06-10"))
     day2.append(paper(20, *GRPO_PAPER, 1, "2026-06-10"))  # the least upvoted paper of the day
     for items in (archive, day1, day2):
-        listed = parse_daily(items)
-        import_batch(fresh_db, ImportBatch(papers=[lp.paper for lp in listed], listed=listed))
+        load(fresh_db, items)
     for n, user in enumerate(("ana", "bo", "chen")):
         cast_vote(fresh_db, REF, f"2606.3{n:04d}", user, 1, toggle=True)
     return fresh_db
