@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlite_utils
 
-from paperbot.bot import taste_markers
+from paperbot.bot import taste, taste_markers
 from paperbot.bot.digest import build_digest
 from paperbot.bot.models import ChannelRef
 from paperbot.bot.taste_blend import (
@@ -221,3 +221,11 @@ def test_a_topic_digest_with_taste_does_not_call_the_rest_trending(grpo_db: sqli
     )
     assert [c.why for c in digest.cards[:2]] == ["matches screenshots", f"shares “GRPO” {WHY_SHARES}"]
     assert digest.note.endswith("; the rest is what this channel's votes and trending suggest.")
+
+
+def test_code_is_a_topic_word_not_a_stop_word() -> None:
+    # "Code is available" made "code" a stop word, so "code generation" taught only "generation": a channel
+    # liking code papers could not be told from one liking image generation (bench/taste.py: +0.3 taste only).
+    terms = taste.paper_terms("Code Generation with Repository Context", "We train code LLMs.")
+    assert {"code", "code generation", "code llm"} <= terms.keys()
+    assert as_written("code generation", "Repository-level Code Generation") == "Code Generation"
