@@ -35,6 +35,7 @@ MARKER_PULL = 0.4  # markers' weight against the centroid's, each a share of its
 LABEL_SHARE = 0.3
 LABEL_RARITY = 0.05
 LABEL_TERMS = 2
+HEADLINE_PAPERS = 2  # a headline term is in the title or keywords of at least this many papers
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T", bound=Hashable)
@@ -72,6 +73,13 @@ def marked(weights: Mapping[T, float], carriers: Mapping[T, Sequence[K]]) -> dic
     return dict(scores)
 
 
+def headline_terms(headlines: Iterable[Iterable[str]]) -> set[str]:
+    """The terms found in at least HEADLINE_PAPERS of the papers' titles and keywords (`headlines`: each
+    paper's terms of those)."""
+    counts = Counter(itertools.chain.from_iterable(set(terms) for terms in headlines))
+    return {term for term, count in counts.items() if count >= HEADLINE_PAPERS}
+
+
 @dataclass
 class _Pool:
     carriers: dict[int, list[str]]  # term -> the candidates carrying it
@@ -85,10 +93,12 @@ class TermBook:
     papers carrying each term (read back from its idf), and per pool of candidates which carry each term,
     shared by every channel of a pass."""
 
-    def __init__(self, idf: Mapping[str, float]) -> None:
+    def __init__(self, idf: Mapping[str, float], headline: Iterable[str] = ()) -> None:
         self.names = list(idf)
         self.ids = {term: n for n, term in enumerate(self.names)}
         self.rate = {n: math.exp(1.0 - idf[term]) for n, term in enumerate(self.names)}
+        # Terms papers put in their titles or keywords: what a paper is about, rather than how it says it.
+        self.headline = {self.ids[t] for t in headline if t in self.ids}
         self.papers: dict[str, frozenset[int]] = {}
         self._pools: dict[tuple[str, ...], _Pool] = {}
 
@@ -124,8 +134,13 @@ class TermBook:
         return marked(weights, self._pool(candidates).carriers)
 
     def telling(self, weights: Mapping[int, float]) -> list[int]:
-        """The markers worth naming (rare enough to say something), strongest first."""
-        return [t for t in sorted(weights, key=lambda t: -weights[t]) if self.rate[t] <= LABEL_RARITY]
+        """The markers worth naming, strongest first: rare enough to say something, and headline terms
+        ("showing" or "introduced" may be shared, but name no subject)."""
+        return [
+            t
+            for t in sorted(weights, key=lambda t: -weights[t])
+            if self.rate[t] <= LABEL_RARITY and t in self.headline
+        ]
 
     def carried(self, telling: Sequence[int], paper: str) -> list[str]:
         """The markers worth naming (`telling`, strongest first) that `paper` carries, as words."""

@@ -59,8 +59,10 @@ def test_labels_quote_only_words_printed_on_the_card() -> None:
     assert why((), None, explored=True) == WHY_EXPLORE and why((), None) == WHY_TRENDING
 
 
-def paper(n: int, title: str, abstract: str, upvotes: int, day: str) -> dict[str, object]:
-    return hf_item(f"2606.3{n:04d}", title, abstract, day=day, upvotes=upvotes)
+def paper(
+    n: int, title: str, abstract: str, upvotes: int, day: str, keywords: tuple[str, ...] = ()
+) -> dict[str, object]:
+    return hf_item(f"2606.3{n:04d}", title, abstract, day=day, upvotes=upvotes, keywords=keywords)
 
 
 LIKED = [
@@ -124,7 +126,7 @@ GRPO_PAPER = (
 
 @pytest.fixture
 def grpo_db(fresh_db: sqlite_utils.Database) -> sqlite_utils.Database:
-    # An archive of a hundred earlier papers, so that rarity means something (a label names only words
+    # An archive of 130 earlier papers, so that rarity means something (a label names only words
     # found in at most 5% of papers).
     subjects = ["vision", "speech", "robotics", "graphs", "compilers", "databases", "networks", "biology"]
     archive = [
@@ -134,8 +136,10 @@ def grpo_db(fresh_db: sqlite_utils.Database) -> sqlite_utils.Database:
             f"Methods for {subjects[(n + 3) % 8]}.",
             1,
             "2026-06-08",
+            # Hugging Face lists GRPO among two of their keywords: a subject, which a card may name.
+            ("GRPO",) if n < 2 else (),
         )
-        for n in range(100)
+        for n in range(130)
     ]
     day1 = [paper(n, t, a, 5, "2026-06-09") for n, (t, a) in enumerate(LIKED + FILLERS)]
     day2 = [paper(10 + n, t, a, 90 - n, "2026-06-10") for n, (t, a) in enumerate(OTHERS)]
@@ -229,3 +233,24 @@ def test_code_is_a_topic_word_not_a_stop_word() -> None:
     terms = taste.paper_terms("Code Generation with Repository Context", "We train code LLMs.")
     assert {"code", "code generation", "code llm"} <= terms.keys()
     assert as_written("code generation", "Repository-level Code Generation") == "Code Generation"
+
+
+def test_a_label_names_a_subject_not_a_manner_of_speaking() -> None:
+    # Two rare markers shared by all liked papers; only "grpo" is in papers' titles or keywords, so only it
+    # may be named on a card ("showing" may be shared, but it names no subject).
+    papers = {
+        "t1": ("GRPO for agents", "Showing gains."),
+        "t2": ("GRPO for robots", "Showing more."),
+        "t3": ("Vision models", "Plain text."),
+        "t4": ("Speech models", "Plain text."),
+    }
+    texts = [taste.paper_terms(title, abstract) for title, abstract in papers.values()]
+    idf, _ = taste.idf(texts * 20 + [{"filler": 1.0}] * 2000)
+    book = taste_markers.TermBook(
+        idf, taste_markers.headline_terms(taste.paper_terms(title, "") for title, _ in papers.values())
+    )
+    for paper, terms in zip(papers, texts, strict=True):
+        book.add(paper, terms)
+    weights = book.markers(["t1", "t2"], ["t3", "t4"])
+    assert {book.names[t] for t in weights} >= {"grpo", "showing"}
+    assert [book.names[t] for t in book.telling(weights)] == ["grpo"]
