@@ -4,8 +4,9 @@ A Rocchio centroid spreads each liked paper's pull over everything the paper say
 share is diluted by all they do not: a channel following GRPO likes papers on GUI agents, theorem proving
 and retrieval that have little in common but "grpo" in their abstracts. A marker is a term found in at
 least MARKER_SHARE of the liked papers (and in two or more), weighed by that share times the log of how
-much more often it occurs there than in papers generally or in the papers the channel turned down. A
-candidate carrying markers gains on the centroid's order. bench/taste.py, 600-channel runs (BENCHMARKS.md):
+much more often it occurs there than in papers generally or in the papers the channel turned down, and
+by the share of the papers carrying it that the channel liked, of those it saw. A candidate carrying
+markers gains on the centroid's order. bench/taste.py, 600-channel runs (BENCHMARKS.md):
 taste only +1.0 point and topics + taste +1.1 over the centroid alone.
 """
 
@@ -59,7 +60,10 @@ def markers(
         usual = max(rate[term], turned_down[term] / len(rejected)) if rejected else rate[term]
         weight = share * math.log(share / usual)
         if weight > 0:
-            weights[term] = weight
+            # Times the share of the papers carrying it that the channel liked, of those it saw (smoothed):
+            # a term it keeps passing over says less, however often its liked papers have it.
+            liked_seen = counts[term]
+            weights[term] = weight * (liked_seen + 0.5) / (liked_seen + turned_down[term] + 1)
     return dict(heapq.nlargest(MARKERS, weights.items(), key=lambda item: item[1]))
 
 

@@ -37,6 +37,11 @@ def test_a_marker_is_shared_by_liked_papers_and_rarer_elsewhere() -> None:
     # Shared as much by the papers the channel turned down: no longer a marker.
     assert "grpo" not in markers(liked, [{"grpo"}, {"grpo", "robot"}], RATE)
     assert markers(liked[:1], [], RATE) == {}  # one liked paper shares nothing with another
+    # Two terms in every liked paper, as usual as each other; the channel also saw and passed over two
+    # papers carrying "y" (no more than usual: 2 of 40). Of the papers it saw with "y" it liked fewer.
+    passed = [{"y"}, {"y"}] + [{"z"}] * 38
+    both = markers([{"x", "y"}] * 4, passed, {"x": 0.05, "y": 0.05, "z": 0.5})
+    assert both["x"] > 1.3 * both["y"] > 0
     assert marked(weights, {"grpo": ["a", "b"], "model": ["b"]}) == {
         "a": weights["grpo"],
         "b": weights["grpo"] + weights["model"],
