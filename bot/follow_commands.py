@@ -74,7 +74,7 @@ def followups(ctx: Context, cmd: Command, arg: str) -> Reply:
                 "Follow-ups on posted papers (code, project page, milestones) are on.", ReplyKind.SUCCESS
             )
         return Reply("Follow-ups on posted papers are off.", ReplyKind.SUCCESS)
-    if len(words) != 2 or words[0] not in MARKS or not words[1].isdigit():
+    if len(words) != 2 or words[0] not in MARKS or not words[1].isdecimal():
         return error(FOLLOWUPS_USAGE)
     low, high = MARKS[words[0]]
     value = int(words[1])

@@ -85,7 +85,7 @@ def _stamp(iso: str) -> datetime:
 def vote_command(value: int) -> Callable[[Context, Command, str], Reply]:
     def handler(ctx: Context, cmd: Command, arg: str) -> Reply:
         word = "up" if value > 0 else "down"
-        if not arg.strip().isdigit():
+        if not arg.strip().isdecimal():
             return error(f"say which card: /papers {word} N, where N is its number in the last list you saw")
         number = int(arg.strip())
         cards = shown_cards(ctx, cmd)

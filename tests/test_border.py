@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
 from typer.testing import CliRunner
 
+from paperbot.adapters.slack.http import signed
 from paperbot.bot.cli import app
 from paperbot.bot.sources import hf
 from paperbot.bot.sources.arxiv import parse_feed
+from paperbot.bot.sources.records import count
 from tests.conftest import bot_env
 from tests.factories import hf_item
 from tests.fakes.hf import FakeHF
@@ -206,3 +209,11 @@ async def test_fetch_of_absurd_json_is_one_line_and_recorded(
     assert f"{DAY}: Hugging Face sent something that is not JSON" in proc.stderr
     status = await run_cli(["status"], env)
     assert "not JSON" in status.stdout  # visible, not silent
+
+
+def test_digit_like_text_is_never_read_as_a_number() -> None:
+    # "²".isdigit() is true, yet int("²") raises: a superscript count, milestone or Slack timestamp is
+    # unknown or refused, never a crash.
+    assert count("²") is None and count("12") == 12
+    headers = {"X-Slack-Request-Timestamp": "²", "X-Slack-Signature": "v0=00"}
+    assert signed(SignatureVerifier("secret"), headers, "") is False

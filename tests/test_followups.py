@@ -251,6 +251,7 @@ def test_followups_command(fresh_db: sqlite_utils.Database) -> None:
         "followups upvotes",
         "followups upvotes 0",
         "followups stars -5",
+        "followups stars ²",
     ):
         before = fresh_db.execute("SELECT * FROM follow_options").fetchall()
         reply = run(bad)

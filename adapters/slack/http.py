@@ -54,6 +54,6 @@ def signed(verifier: SignatureVerifier, headers: Mapping[str, str], body: str) -
     """Slack's v0 signature over this exact body, with a fresh numeric timestamp."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    if not signature or not timestamp.isdigit() or len(timestamp) > MAX_TIMESTAMP_DIGITS:
+    if not signature or not timestamp.isdecimal() or len(timestamp) > MAX_TIMESTAMP_DIGITS:
         return False
     return verifier.is_valid(body, timestamp, signature)

@@ -34,7 +34,7 @@ async def bounded_get(
     try:
         async with asyncio.timeout(deadline), client.stream("GET", url, params=params) as response:
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if declared.isdecimal() and int(declared) > max_bytes:
                 raise ResponseTooLarge(f"{int(declared):,} bytes declared")
             body = bytearray()
             async for chunk in response.aiter_bytes():
