@@ -6,6 +6,7 @@ fan-out to thousands of channels ranks each shared topic once, not once per chan
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +48,7 @@ class Pool:
     topics: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> digest order
     matched: dict[str, set[int]] = field(default_factory=dict)
     near: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> the rest sharing words
+    near_pks: dict[str, set[int]] = field(default_factory=dict)
     cards: dict[int, PaperCard] = field(default_factory=dict)
     days: tuple[str, ...] = ()
     past: bool = False  # a newer list exists: cards show the counts as of this day, not today's
@@ -100,6 +102,7 @@ class DigestBuilder:
             pool.topics[topic] = ranking.topic_order(found.matches, pool.trend)
             pool.matched[topic] = set(found.matches)
             pool.near[topic] = ranking.topic_order(found.near, pool.trend)
+            pool.near_pks[topic] = set(found.near)
         return pool.topics[topic]
 
     def _card(self, pool: Pool, pk: int) -> PaperCard | None:
@@ -201,11 +204,18 @@ class DigestBuilder:
                 close[pk] = max(close.get(pk, 0.0), score)
             pick = blend_pick(pool.by_trend, pool.trend, best, view, taken, left, close)
             chosen, explored = first + pick.chosen, pick.explored
-        # A card with no other reason is "trending" only if it is among the day's top; taste can reach further
-        # (without taste every pick is a topic's or the trending order's).
-        top = set(first)
-        if view is not None:
-            top.update(itertools.islice((pk for pk in pool.by_trend if pk not in taken), len(chosen)))
+        # A card with no other reason is "trending" only if it is among the day's top papers the channel
+        # could be shown (a topic's words or taste can reach further down); built only if a card asks.
+        vetoed = view.vetoed if view is not None else frozenset()
+        top: set[int] | None = None
+
+        def among_top(pk: int) -> bool:
+            nonlocal top
+            if top is None:
+                shown = (p for p in pool.by_trend if p not in taken and p not in vetoed)
+                top = set(first) | set(itertools.islice(shown, len(chosen)))
+            return pk in top
+
         cards = []
         for pk in chosen:
             card = self._card(pool, pk)
@@ -214,13 +224,15 @@ class DigestBuilder:
                 like = view.like.get(pk) if view is not None else None
                 terms = view.carries.get(pk, ()) if view is not None else ()
                 shares = label_terms(terms, card.title, card.summary) if terms else ()
-                trending = view is None or pk in top
-                card = replace(
-                    card, matched_topics=found, why=why(found, like, pk in explored, shares, trending)
-                )
+                near_to = tuple(t for t in topics if pk in pool.near_pks[t])
+                reason = why(found, like, pk in explored, shares, functools.partial(among_top, pk), near_to)
+                card = replace(card, matched_topics=found, why=reason)
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
-        rest = "is trending" if view is None else "this channel's votes and trending suggest"
+        rest = "this channel's votes and trending suggest"
+        if view is None:
+            trending_only = all(c.why == WHY_TRENDING for c in cards if not c.matched_topics)
+            rest = "is trending" if trending_only else "shares some of their words or is trending"
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)
             if hits == 0:

@@ -6,7 +6,7 @@ never chosen, and a card's `why` names only what is true of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 # Weights chosen by bench/taste.py (see BENCHMARKS.md). A topic match leads; within and after the matches,
@@ -31,6 +31,7 @@ WHY_TRENDING = "trending"
 WHY_EXPLORE = "something different, to learn your taste"
 WHY_VOTES = "suggested by this channel's votes"  # taste chose it, far down the trending order
 WHY_SHARES = "with papers you liked"  # after "shares “GRPO”, “policy optimization”"
+WHY_NEAR = "shares words with"  # + the topics it shares some words with, without matching them
 LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
 
 
@@ -110,11 +111,13 @@ def why(
     like: tuple[str, int] | None,
     explored: bool = False,
     shares: Sequence[str] = (),
-    trending: bool = True,
+    trending: Callable[[], bool] = lambda: True,
+    near: Sequence[str] = (),
 ) -> str:
     """The few words a card says about why it is there: every part of it true of that paper. `shares`: the
-    words, as the card writes them, it has in common with many of the channel's liked papers; `trending`:
-    whether it is among the day's most upvoted, as many as the digest has cards."""
+    words, as the card writes them, it has in common with many of the channel's liked papers; `near`: the
+    topics it shares some words with without matching them; `trending`: whether it is among the day's top
+    papers, as many as the digest has cards (asked only when nothing else explains the card)."""
     if explored and not matched_topics:
         return WHY_EXPLORE  # chosen to learn from: a likeness it happens to have is not why it is here
     parts = []
@@ -126,4 +129,6 @@ def why(
         parts.append(f"like “{short}”" + (f" (👍 ×{ups})" if ups > 1 else ""))
     elif shares and not matched_topics:
         parts.append("shares " + ", ".join(f"“{word}”" for word in shares) + f" {WHY_SHARES}")
-    return "; ".join(parts) or (WHY_TRENDING if trending else WHY_VOTES)
+    elif near and not matched_topics:
+        parts.append(f"{WHY_NEAR} " + ", ".join(f"“{topic}”" for topic in near))
+    return "; ".join(parts) or (WHY_TRENDING if trending() else WHY_VOTES)

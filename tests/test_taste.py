@@ -19,7 +19,7 @@ from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef, Command, ReplyKind
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
-from paperbot.bot.taste_blend import WHY_EXPLORE
+from paperbot.bot.taste_blend import WHY_EXPLORE, WHY_NEAR, WHY_TRENDING
 from paperbot.bot.taste_scorer import EXPLORE_UNTIL_LIKED, TasteScorer
 from paperbot.bot.votes import cast_vote
 from paperbot.storage import deliveries
@@ -90,6 +90,43 @@ def test_why_says_trending_and_matches_truthfully(db: sqlite_utils.Database) -> 
     assert all(w == "matches quantization" for p, w in whys.items() if is_quant(p))
     assert all(w == "trending" for p, w in whys.items() if not is_quant(p))
     assert sum(1 for p in whys if is_quant(p)) == 3
+
+
+def test_a_card_sharing_only_some_topic_words_says_so_not_trending(db: sqlite_utils.Database) -> None:
+    # The quantization papers share "quantization" with the topic but not "audio codecs", and they are the
+    # day's least upvoted: not "trending", and not "suggested by votes" after the channel's one 👎 either.
+    for votes in ((), (("2606.20000", -1),)):
+        for paper, value in votes:
+            cast_vote(db, REF, paper, "ana", value, toggle=False)
+        digest = build_digest(
+            db,
+            REF,
+            "2026-06-10",
+            size=4,
+            topics=("audio codec quantization",),
+            skip_sent=False,
+            taste=TasteScorer(db),
+        )
+        whys = {c.arxiv_id: c.why for c in digest.cards}
+        assert sum(1 for p in whys if is_quant(p)) == 3
+        assert all(w == f"{WHY_NEAR} “audio codec quantization”" for p, w in whys.items() if is_quant(p))
+        assert all(w == WHY_TRENDING for p, w in whys.items() if not is_quant(p))
+        assert digest.note.endswith("shares some of their words or is trending.") or votes
+
+
+def test_trending_means_among_the_top_papers_the_channel_can_still_be_shown(
+    fresh_db: sqlite_utils.Database,
+) -> None:
+    # The channel liked the day's two most upvoted papers (never shown to it again); the next three are
+    # the top of what it can be shown, nothing like what it liked: "trending", not "suggested by votes".
+    sky = "Exoplanet transit photometry with space telescopes and stellar spectra."
+    stars = [hf_item(f"2606.3000{n}", f"Exoplanet survey {n}", sky, upvotes=100 - n) for n in range(2)]
+    load(fresh_db, stars + [robot(n, "2026-06-10", 50 - n) for n in range(10, 14)])
+    for n in range(2):
+        cast_vote(fresh_db, REF, f"2606.3000{n}", "ana", 1, toggle=False)
+    digest = build_digest(fresh_db, REF, "2026-06-10", size=3, skip_sent=False, taste=TasteScorer(fresh_db))
+    assert [c.why for c in digest.cards] == [WHY_TRENDING] * 3
+    assert [c.arxiv_id for c in digest.cards] == [f"2606.2{n:04d}" for n in range(10, 13)]
 
 
 def test_taste_never_brings_an_excluded_word(db: sqlite_utils.Database) -> None:

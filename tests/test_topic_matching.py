@@ -10,13 +10,14 @@ import pytest
 import sqlite_utils
 
 from paperbot.bot import evidence
-from paperbot.bot.digest import WHY_TOPIC, WHY_TRENDING, build_digest
+from paperbot.bot.digest import WHY_TOPIC, WHY_TRENDING, DigestBuilder, build_digest
 from paperbot.bot.ingest import import_batch, store_papers
 from paperbot.bot.models import ChannelRef, Paper
 from paperbot.bot.query import QueryError
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import search, strengths
 from paperbot.bot.sources.files import load_file
+from paperbot.bot.taste_blend import WHY_NEAR
 from paperbot.storage import papers as paper_store
 from paperbot.storage import search_index
 from paperbot.storage.db import open_db
@@ -59,16 +60,22 @@ def test_diffusion_language_model_labels_none_of_the_five_10_june_cards(june: sq
     assert set(NOT_DLM) <= listed  # the day really holds them
     labelled = {c.arxiv_id for c in digest.cards if c.matched_topics}
     assert not labelled & set(NOT_DLM)
-    # Whatever is labelled says "diffusion language model" (or dLLM) in its own words.
+    # Whatever is labelled says "diffusion language model" (or dLLM) in its own words; the rest says
+    # truthfully whether it shares some of the topic's words or is among the day's top five.
+    day = "2026-06-10"
+    top = DigestBuilder(june)._pool((day,)).by_trend[:5]
     for card in digest.cards:
+        text = f"{card.title} {card.summary}".lower()
         if card.matched_topics:
-            text = f"{card.title} {card.summary}".lower()
             assert "diffusion" in text and ("language model" in text or "dllm" in text)
             assert card.why == f"{WHY_TOPIC} " + ", ".join(card.matched_topics)
+        elif card.why == WHY_TRENDING:
+            assert card.arxiv_id in {e.paper_id for e in paper_store.daily_list(june, day) if e.pk in top}
         else:
-            assert card.why == WHY_TRENDING
-    if len(labelled) < len(digest.cards):
-        assert "the rest is what is trending" in digest.note or "Nothing new matched" in digest.note
+            assert card.why == f"{WHY_NEAR} “diffusion language model”"
+            assert any(word in text for word in ("diffusion", "language", "model"))
+    if any(c.why.startswith(WHY_NEAR) for c in digest.cards):
+        assert digest.note.endswith(" is what shares some of their words or is trending.")
 
 
 @pytest.mark.parametrize(

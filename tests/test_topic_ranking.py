@@ -11,7 +11,7 @@ from paperbot.bot.ingest import store_papers
 from paperbot.bot.models import ChannelRef, Paper
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import search, strengths, topic_of
-from paperbot.bot.taste_blend import TasteView, blend_pick
+from paperbot.bot.taste_blend import WHY_NEAR, TasteView, blend_pick
 from tests.conftest import load
 from tests.factories import hf_item
 
@@ -68,7 +68,9 @@ def test_the_phrase_counts_only_as_strongly_as_a_match(fresh_db: sqlite_utils.Da
     assert titled.phrase and titled.matches
 
 
-def test_digest_leads_with_matches_then_near_papers_never_labelled(fresh_db: sqlite_utils.Database) -> None:
+def test_digest_leads_with_matches_then_near_papers_never_labelled_matches(
+    fresh_db: sqlite_utils.Database,
+) -> None:
     items = [
         hf_item("2606.00001", "Popular Robotics", "Robots everywhere.", upvotes=100),
         hf_item("2606.00002", "Interactive Driving Planning", "Planning for autonomous driving.", upvotes=2),
@@ -82,7 +84,9 @@ def test_digest_leads_with_matches_then_near_papers_never_labelled(fresh_db: sql
     assert [c.arxiv_id for c in digest.cards] == ["2606.00003", "2606.00002", "2606.00001"]
     assert digest.cards[0].matched_topics == ("self-driving cars",)
     near = digest.cards[1]
-    assert near.matched_topics == () and near.why == WHY_TRENDING  # shares "driving"; not claimed a match
+    # It shares "driving": it says so, and is neither claimed a match nor "trending" (the day's least but one).
+    assert near.matched_topics == () and near.why == f"{WHY_NEAR} “self-driving cars”"
+    assert digest.cards[2].why == WHY_TRENDING
     query, _ = prepare(fresh_db, "self-driving cars")
     assert not strengths(fresh_db, query, [2])[2].matches
     assert "1 matched" in digest.note
