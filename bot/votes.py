@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import sqlite_utils
@@ -17,6 +17,7 @@ import sqlite_utils
 from paperbot.bot import taste
 from paperbot.bot.context import Context, error
 from paperbot.bot.models import ChannelRef, Command, Reply, ReplyKind
+from paperbot.bot.taste_markers import as_written
 from paperbot.bot.taste_scorer import TasteScorer
 from paperbot.storage import channels as channel_store
 from paperbot.storage import deliveries
@@ -115,6 +116,21 @@ def taste_command(ctx: Context, cmd: Command, arg: str) -> Reply:
     return Reply(taste_summary(ctx.db, cmd.ref))
 
 
+SHOWN_TERMS = 6  # words per line of /papers taste
+
+
+def _as_printed(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Up to SHOWN_TERMS of `terms`, each as some text prints it (lowercased), skipping any none does."""
+    shown: list[str] = []
+    for term in terms:
+        written = next(filter(None, (as_written(term, text) for text in texts)), None)
+        if written and written.lower() not in shown:
+            shown.append(written.lower())
+        if len(shown) == SHOWN_TERMS:
+            break
+    return shown
+
+
 def taste_summary(db: sqlite_utils.Database, ref: ChannelRef) -> str:
     stored = vote_store.channel_votes(db, ref)
     if not stored:
@@ -125,14 +141,21 @@ def taste_summary(db: sqlite_utils.Database, ref: ChannelRef) -> str:
     people = len({v.user for v in stored})
     who = "1 person" if people == 1 else f"{people} people"
     lines = [f"{profile.up} 👍 and {profile.down} 👎 from {who} in this channel."]
-    lean = taste.leaning(profile, scorer.vectors(list(profile.coefficients)))
-    if lean.towards:
-        lines.append("Leans towards: " + ", ".join(lean.towards))
-    if lean.away:
-        lines.append("Leans away from: " + ", ".join(lean.away))
-    telling = scorer.book.telling(scorer.markers(profile))[:6]
-    if telling:
-        lines.append("Its liked papers share: " + ", ".join(scorer.book.names[t] for t in telling))
+    # Terms are stored folded ("physic", "bia"): each is shown as the voted papers print it, or not at all.
+    texts = [
+        part
+        for t in vote_store.texts_by_id(db, list(profile.coefficients)).values()
+        for part in (t.title, t.summary)
+    ]
+    lean = taste.leaning(profile, scorer.vectors(list(profile.coefficients)), count=SHOWN_TERMS * 2)
+    telling = [scorer.book.names[t] for t in scorer.book.telling(scorer.markers(profile))]
+    for label, terms in (
+        ("Leans towards", lean.towards),
+        ("Leans away from", lean.away),
+        ("Its liked papers share", telling),
+    ):
+        if shown := _as_printed(terms, texts):
+            lines.append(f"{label}: " + ", ".join(shown))
     ups = Counter(v.paper_id for v in stored if v.value > 0)
     liked = [p for p, _ in ups.most_common(3)]
     if liked:

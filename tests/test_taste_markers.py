@@ -259,3 +259,23 @@ def test_a_label_names_a_subject_not_a_manner_of_speaking() -> None:
     weights = book.markers(["t1", "t2"], ["t3", "t4"])
     assert {book.names[t] for t in weights} >= {"grpo", "showing"}
     assert [book.names[t] for t in book.telling(weights)] == ["grpo"]
+
+
+def test_taste_summary_spells_words_as_the_papers_print_them(fresh_db: sqlite_utils.Database) -> None:
+    # Terms are stored folded ("physics" -> "physic", "bias" -> "bia"); /papers taste shows them as printed.
+    liked = [
+        hf_item(f"2606.4000{n}", f"Physics bias in {what}", f"Physics priors and bias in {what}.", upvotes=5)
+        for n, what in enumerate(("video models", "world models", "robot policies"))
+    ]
+    others = [
+        hf_item(f"2606.4100{n}", f"Speech codecs {n}", "Neural speech codecs for audio.", upvotes=5)
+        for n in range(3)
+    ]
+    load(fresh_db, liked + others)
+    for n in range(3):
+        cast_vote(fresh_db, REF, f"2606.4000{n}", "ana", 1, toggle=False)
+    lines = taste_summary(fresh_db, REF).splitlines()
+    towards = next(line for line in lines if line.startswith("Leans towards: "))
+    words = towards.removeprefix("Leans towards: ").split(", ")
+    assert {"physics", "bias"} <= set(words)
+    assert not {"physic", "bia"} & set(words)
