@@ -36,7 +36,7 @@ MARKER_PULL = 0.4  # markers' weight against the centroid's, each a share of its
 LABEL_SHARE = 0.3
 LABEL_RARITY = 0.05
 LABEL_TERMS = 2
-HEADLINE_PAPERS = 2  # a headline term is in the title or keywords of at least this many papers
+SUBJECT_PAPERS = 2  # a subject is among the keywords of at least this many papers
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T", bound=Hashable)
@@ -77,11 +77,11 @@ def marked(weights: Mapping[T, float], carriers: Mapping[T, Sequence[K]]) -> dic
     return dict(scores)
 
 
-def headline_terms(headlines: Iterable[Iterable[str]]) -> set[str]:
-    """The terms found in at least HEADLINE_PAPERS of the papers' titles and keywords (`headlines`: each
-    paper's terms of those)."""
-    counts = Counter(itertools.chain.from_iterable(set(terms) for terms in headlines))
-    return {term for term, count in counts.items() if count >= HEADLINE_PAPERS}
+def subjects(keywords: Iterable[Iterable[str]]) -> set[str]:
+    """The terms found among the keywords (each paper's terms of its keywords) of at least SUBJECT_PAPERS
+    papers: what papers are about ("grpo", "world modeling"), not how they say it ("rethinking")."""
+    counts = Counter(itertools.chain.from_iterable(set(terms) for terms in keywords))
+    return {term for term, count in counts.items() if count >= SUBJECT_PAPERS}
 
 
 @dataclass
@@ -97,12 +97,11 @@ class TermBook:
     papers carrying each term (read back from its idf), and per pool of candidates which carry each term,
     shared by every channel of a pass."""
 
-    def __init__(self, idf: Mapping[str, float], headline: Iterable[str] = ()) -> None:
+    def __init__(self, idf: Mapping[str, float], subjects: Iterable[str] = ()) -> None:
         self.names = list(idf)
         self.ids = {term: n for n, term in enumerate(self.names)}
         self.rate = {n: math.exp(1.0 - idf[term]) for n, term in enumerate(self.names)}
-        # Terms papers put in their titles or keywords: what a paper is about, rather than how it says it.
-        self.headline = {self.ids[t] for t in headline if t in self.ids}
+        self.subjects = {self.ids[t] for t in subjects if t in self.ids}  # what a label may name
         self.papers: dict[str, frozenset[int]] = {}
         self._pools: dict[tuple[str, ...], _Pool] = {}
 
@@ -138,12 +137,12 @@ class TermBook:
         return marked(weights, self._pool(candidates).carriers)
 
     def telling(self, weights: Mapping[int, float]) -> list[int]:
-        """The markers worth naming, strongest first: rare enough to say something, and headline terms
-        ("showing" or "introduced" may be shared, but name no subject)."""
+        """The markers worth naming, strongest first: rare enough to say something, and subjects
+        ("showing" or "rethinking" may be shared, but name no subject)."""
         return [
             t
             for t in sorted(weights, key=lambda t: -weights[t])
-            if self.rate[t] <= LABEL_RARITY and t in self.headline
+            if self.rate[t] <= LABEL_RARITY and t in self.subjects
         ]
 
     def carried(self, telling: Sequence[int], paper: str) -> list[str]:

@@ -66,8 +66,14 @@ class TasteScorer:
         if self._idf is None:
             recent = vote_store.recent_texts(self.db, IDF_PAPERS)
             self._idf, _ = taste.idf((_terms(t) for t in recent), min_df=taste.MIN_DF)
-            headlines = (taste.paper_terms(t.title, "", t.keywords) for t in recent)
-            self._book = taste_markers.TermBook(self._idf, taste_markers.headline_terms(headlines))
+            # Subjects come from Hugging Face's keywords; an archive without any (arXiv only) uses titles.
+            keyworded = [t for t in recent if t.keywords]
+            named = (
+                (taste.paper_terms("", "", t.keywords) for t in keyworded)
+                if keyworded
+                else (taste.paper_terms(t.title, "") for t in recent)
+            )
+            self._book = taste_markers.TermBook(self._idf, taste_markers.subjects(named))
         missing = [p for p in paper_ids if p not in self._vectors]
         if missing:
             for text in vote_store.texts_by_id(self.db, missing).values():

@@ -241,8 +241,8 @@ def test_code_is_a_topic_word_not_a_stop_word() -> None:
 
 
 def test_a_label_names_a_subject_not_a_manner_of_speaking() -> None:
-    # Two rare markers shared by all liked papers; only "grpo" is in papers' titles or keywords, so only it
-    # may be named on a card ("showing" may be shared, but it names no subject).
+    # Two rare markers shared by all liked papers; only "grpo" is a subject (here from titles, standing in
+    # for keywords), so only it may be named on a card ("showing" may be shared, but names no subject).
     papers = {
         "t1": ("GRPO for agents", "Showing gains."),
         "t2": ("GRPO for robots", "Showing more."),
@@ -252,7 +252,7 @@ def test_a_label_names_a_subject_not_a_manner_of_speaking() -> None:
     texts = [taste.paper_terms(title, abstract) for title, abstract in papers.values()]
     idf, _ = taste.idf(texts * 20 + [{"filler": 1.0}] * 2000)
     book = taste_markers.TermBook(
-        idf, taste_markers.headline_terms(taste.paper_terms(title, "") for title, _ in papers.values())
+        idf, taste_markers.subjects(taste.paper_terms(title, "") for title, _ in papers.values())
     )
     for paper, terms in zip(papers, texts, strict=True):
         book.add(paper, terms)
