@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -225,7 +226,14 @@ class DigestBuilder:
                 terms = view.carries.get(pk, ()) if view is not None else ()
                 shares = label_terms(terms, card.title, card.summary) if terms else ()
                 near_to = tuple(t for t in topics if pk in pool.near_pks[t])
-                reason = why(found, like, pk in explored, shares, functools.partial(among_top, pk), near_to)
+                reason = why(
+                    tuple(map(_wanted, found)),
+                    like,
+                    pk in explored,
+                    shares,
+                    functools.partial(among_top, pk),
+                    tuple(map(_wanted, near_to)),
+                )
                 card = replace(card, matched_topics=found, why=reason)
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
@@ -266,6 +274,14 @@ def with_extras(digest: Digest, listed: int, *, images: bool, past: bool) -> Dig
     label = f"the {date.fromisoformat(digest.day).strftime('%a %d %b')} list" if past else "today's list"
     url = HF_DAY_URL.format(day=digest.day) if more else ""
     return replace(digest, cards=cards, more=more, more_url=url, more_label=label)
+
+
+_EXCLUSION = re.compile(r'(?:^|\s)-(?:"[^"]*"|\S+)')
+
+
+def _wanted(topic: str) -> str:
+    """A topic without its exclusions, for a label: "matches agents", not "matches agents -benchmark"."""
+    return _EXCLUSION.sub("", topic).strip() or topic
 
 
 def _span(days: Sequence[str]) -> str:

@@ -41,6 +41,10 @@ class ListedPaper:
     rank: int
 
 
+PLATFORMS = ("slack", "discord", "console")
+MAX_CHANNEL = 128  # Slack and Discord ids are about 20 characters; console names are typed by people
+
+
 @dataclass(frozen=True)
 class ChannelRef:
     platform: str  # "slack", "discord", "console"
@@ -53,10 +57,17 @@ class ChannelRef:
 
     @classmethod
     def parse(cls, text: str) -> ChannelRef:
-        platform, sep, channel = text.partition(":")
-        if not sep or not platform or not channel:
-            raise ValueError(f"channel must look like PLATFORM:CHANNEL (e.g. slack:C0123), got {text!r}")
-        return cls(platform=platform.strip().lower(), channel=channel.strip())
+        """PLATFORM:CHANNEL as typed on the command line (`slack:C0123`), for one of the three platforms."""
+        platform, sep, channel = (part.strip() for part in text.partition(":"))
+        platform = platform.lower()
+        if not sep or not channel or platform not in PLATFORMS:
+            raise ValueError(
+                f"channel must look like PLATFORM:CHANNEL with PLATFORM one of {', '.join(PLATFORMS)} "
+                f"(e.g. slack:C0123), got {text[:80]!r}"
+            )
+        if len(channel) > MAX_CHANNEL or not channel.isprintable() or any(c.isspace() for c in channel):
+            raise ValueError(f"channel id must be at most {MAX_CHANNEL} printable characters without spaces")
+        return cls(platform=platform, channel=channel)
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,14 @@ def test_trending_means_among_the_top_papers_the_channel_can_still_be_shown(
     assert [c.arxiv_id for c in digest.cards] == [f"2606.2{n:04d}" for n in range(10, 13)]
 
 
+def test_a_label_names_a_topic_without_its_exclusions(db: sqlite_utils.Database) -> None:
+    topic = 'quantization -humanoid -"robot arms"'
+    digest = build_digest(db, REF, "2026-06-10", size=4, topics=(topic,), skip_sent=False)
+    matched = [c for c in digest.cards if c.matched_topics]
+    assert matched and all(c.matched_topics == (topic,) for c in matched)  # the subscription, as stored
+    assert all(c.why == "matches quantization" for c in matched)  # not "matches ... -humanoid"
+
+
 def test_taste_never_brings_an_excluded_word(db: sqlite_utils.Database) -> None:
     for n in range(3):
         cast_vote(db, REF, f"2606.1{n:04d}", "ana", 1, toggle=True)
@@ -251,6 +259,11 @@ def test_cli_vote_and_digest_json_why(tmp_path: Path, monkeypatch: pytest.Monkey
     assert bad.exit_code == 2 and "not in this bot's archive" in bad.stderr
     bad = runner.invoke(app, ["vote", "--channel", "slack:C9", "--paper", "2606.10000", "sideways"])
     assert bad.exit_code == 2 and "up, down or clear" in bad.stderr
+    for channel in ("foo:bar", "console:" + "x" * 5000, "slack:C 9", "discord:"):
+        bad = runner.invoke(app, ["vote", "--channel", channel, "--paper", "2606.10002", "up"])
+        assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1, channel
+        assert "x" * 200 not in bad.stderr
+    assert preview() == after  # nothing was recorded
 
 
 def test_up_n_means_the_channels_last_digest_until_the_person_sees_something_newer(
