@@ -279,6 +279,7 @@ def with_extras(digest: Digest, listed: int, *, images: bool, past: bool) -> Dig
 _EXCLUSION = re.compile(r'(?:^|\s)-(?:"[^"]*"|\S+)')
 
 
+@functools.lru_cache(maxsize=4096)  # the same few topics label thousands of channels' cards
 def _wanted(topic: str) -> str:
     """A topic without its exclusions, for a label: "matches agents", not "matches agents -benchmark"."""
     return _EXCLUSION.sub("", topic).strip() or topic
