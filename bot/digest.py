@@ -22,7 +22,7 @@ from paperbot.bot.models import HF_DAY_URL, ChannelRef, Digest, PaperCard
 from paperbot.bot.query import QueryError
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import TopicRanking, topic_ranking
-from paperbot.bot.taste_blend import WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
+from paperbot.bot.taste_blend import WHY_NEAR, WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
 from paperbot.bot.taste_markers import label_terms
 from paperbot.storage import deliveries, search_index
 from paperbot.storage import papers as paper_store
@@ -237,10 +237,11 @@ class DigestBuilder:
                 card = replace(card, matched_topics=found, why=reason)
                 cards.append(replace(card, followed=marks[pk]) if pk in marks else card)
         note = ""
-        rest = "this channel's votes and trending suggest"
+        sharing = any(c.why.startswith(WHY_NEAR) for c in cards)
         if view is None:
-            trending_only = all(c.why == WHY_TRENDING for c in cards if not c.matched_topics)
-            rest = "is trending" if trending_only else "shares some of their words or is trending"
+            rest = "shares some of their words or is trending" if sharing else "is trending"
+        else:
+            rest = ("their words, " if sharing else "") + "this channel's votes and trending suggest"
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)
             if hits == 0:

@@ -111,7 +111,12 @@ def test_a_card_sharing_only_some_topic_words_says_so_not_trending(db: sqlite_ut
         assert sum(1 for p in whys if is_quant(p)) == 3
         assert all(w == f"{WHY_NEAR} “audio codec quantization”" for p, w in whys.items() if is_quant(p))
         assert all(w == WHY_TRENDING for p, w in whys.items() if not is_quant(p))
-        assert digest.note.endswith("shares some of their words or is trending.") or votes
+        rest = (
+            "their words, this channel's votes and trending suggest."
+            if votes
+            else "shares some of their words or is trending."
+        )
+        assert digest.note.endswith(rest)
 
 
 def test_trending_means_among_the_top_papers_the_channel_can_still_be_shown(
