@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,7 +18,7 @@ import sqlite_utils
 from paperbot.bot import ranking
 from paperbot.bot.cards import to_card
 from paperbot.bot.models import HF_DAY_URL, ChannelRef, Digest, PaperCard
-from paperbot.bot.query import QueryError
+from paperbot.bot.query import QueryError, without_exclusions
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import TopicRanking, topic_ranking
 from paperbot.bot.taste_blend import WHY_NEAR, WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
@@ -277,13 +276,10 @@ def with_extras(digest: Digest, listed: int, *, images: bool, past: bool) -> Dig
     return replace(digest, cards=cards, more=more, more_url=url, more_label=label)
 
 
-_EXCLUSION = re.compile(r'(?:^|\s)-(?:"[^"]*"|\S+)')
-
-
 @functools.lru_cache(maxsize=4096)  # the same few topics label thousands of channels' cards
 def _wanted(topic: str) -> str:
     """A topic without its exclusions, for a label: "matches agents", not "matches agents -benchmark"."""
-    return _EXCLUSION.sub("", topic).strip() or topic
+    return without_exclusions(topic)
 
 
 def _span(days: Sequence[str]) -> str:

@@ -78,6 +78,12 @@ def words_of(text: str) -> Phrase:
     return tuple(_WORD.findall(text.lower()))
 
 
+def without_exclusions(text: str) -> str:
+    """The text as typed, minus what parse() reads as exclusions (`agents -"web browsing"` -> `agents`)."""
+    kept = [m.group(0) for m in _PIECE.finditer(text) if not (m.group("neg") and not m.group("field"))]
+    return " ".join(kept) or text
+
+
 def parse(text: str) -> ParsedQuery:
     """Split user text into concepts, exclusions and author filters. Raises QueryError when empty."""
     text = (text or "")[:MAX_QUERY_CHARS]

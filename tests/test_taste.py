@@ -17,6 +17,7 @@ from paperbot.bot.context import Context, Defaults
 from paperbot.bot.digest import build_digest
 from paperbot.bot.ingest import import_batch
 from paperbot.bot.models import ChannelRef, Command, ReplyKind
+from paperbot.bot.query import without_exclusions
 from paperbot.bot.sources.files import ImportBatch
 from paperbot.bot.sources.hf import parse_daily
 from paperbot.bot.taste_blend import WHY_EXPLORE, WHY_NEAR, WHY_TRENDING
@@ -134,12 +135,28 @@ def test_trending_means_among_the_top_papers_the_channel_can_still_be_shown(
     assert [c.arxiv_id for c in digest.cards] == [f"2606.2{n:04d}" for n in range(10, 13)]
 
 
-def test_a_label_names_a_topic_without_its_exclusions(db: sqlite_utils.Database) -> None:
-    topic = 'quantization -humanoid -"robot arms"'
+@pytest.mark.parametrize(
+    ("topic", "label"),
+    [
+        ('quantization -humanoid -"robot arms"', "quantization"),
+        (
+            'quantization -"robot arms',
+            "quantization",
+        ),  # an unclosed quote excludes the rest, as search reads it
+    ],
+)
+def test_a_label_names_a_topic_without_its_exclusions(
+    db: sqlite_utils.Database, topic: str, label: str
+) -> None:
     digest = build_digest(db, REF, "2026-06-10", size=4, topics=(topic,), skip_sent=False)
-    matched = [c for c in digest.cards if c.matched_topics]
-    assert matched and all(c.matched_topics == (topic,) for c in matched)  # the subscription, as stored
-    assert all(c.why == "matches quantization" for c in matched)  # not "matches ... -humanoid"
+    labelled = [c for c in digest.cards if c.matched_topics or c.why.startswith(WHY_NEAR)]
+    assert labelled and all(
+        c.matched_topics in ((topic,), ()) for c in labelled
+    )  # the subscription, as stored
+    assert all(c.why in (f"matches {label}", f"{WHY_NEAR} “{label}”") for c in labelled)
+    # Read as search reads it: a quoted phrase excludes nothing, and "-author:" is an author filter.
+    assert without_exclusions('"agents -benchmark"') == '"agents -benchmark"'
+    assert without_exclusions("llm -author:smith") == "llm -author:smith"
 
 
 def test_taste_never_brings_an_excluded_word(db: sqlite_utils.Database) -> None:
