@@ -35,6 +35,13 @@ class Context:
     last_shown: dict[tuple[str, str], tuple[datetime, tuple[str, ...]]] = field(default_factory=dict)
 
 
+def whole_number(text: str) -> int | None:
+    """Typed text as a whole number, or None: "²" passes isdigit() but not int(), and int() refuses over
+    4,300 digits; no number typed here needs more than 18."""
+    text = text.strip()
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
+
+
 def error(text: str) -> Reply:
     return Reply(text, ReplyKind.ERROR)
 

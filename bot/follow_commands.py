@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from paperbot.bot.context import Context, error, register
+from paperbot.bot.context import Context, error, register, whole_number
 from paperbot.bot.follows import MAX_FOLLOWS, parse_follow
 from paperbot.bot.models import Command, Reply, ReplyKind
 from paperbot.storage import follows as follow_store
@@ -74,10 +74,10 @@ def followups(ctx: Context, cmd: Command, arg: str) -> Reply:
                 "Follow-ups on posted papers (code, project page, milestones) are on.", ReplyKind.SUCCESS
             )
         return Reply("Follow-ups on posted papers are off.", ReplyKind.SUCCESS)
-    if len(words) != 2 or words[0] not in MARKS or not words[1].isdecimal():
+    value = whole_number(words[1]) if len(words) == 2 else None
+    if value is None or words[0] not in MARKS:
         return error(FOLLOWUPS_USAGE)
     low, high = MARKS[words[0]]
-    value = int(words[1])
     if not low <= value <= high:
         return error(f"the {words[0]} milestone must be from {low} to {high:,}, not {value:,}")
     register(ctx, cmd)

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlite_utils
 
 from paperbot.bot import taste
-from paperbot.bot.context import Context, error
+from paperbot.bot.context import Context, error, whole_number
 from paperbot.bot.models import ChannelRef, Command, Reply, ReplyKind
 from paperbot.bot.taste_markers import as_written
 from paperbot.bot.taste_scorer import TasteScorer
@@ -86,9 +86,9 @@ def _stamp(iso: str) -> datetime:
 def vote_command(value: int) -> Callable[[Context, Command, str], Reply]:
     def handler(ctx: Context, cmd: Command, arg: str) -> Reply:
         word = "up" if value > 0 else "down"
-        if not arg.strip().isdecimal():
+        number = whole_number(arg)
+        if number is None:
             return error(f"say which card: /papers {word} N, where N is its number in the last list you saw")
-        number = int(arg.strip())
         cards = shown_cards(ctx, cmd)
         if not cards:
             return error("No cards shown in this channel yet: vote after a digest or a search.")

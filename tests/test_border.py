@@ -215,5 +215,6 @@ def test_digit_like_text_is_never_read_as_a_number() -> None:
     # "²".isdigit() is true, yet int("²") raises: a superscript count, milestone or Slack timestamp is
     # unknown or refused, never a crash.
     assert count("²") is None and count("12") == 12
+    assert count("9" * 5_000) == 2**63 - 1  # past int()'s 4,300-digit limit: clamped like a number
     headers = {"X-Slack-Request-Timestamp": "²", "X-Slack-Signature": "v0=00"}
     assert signed(SignatureVerifier("secret"), headers, "") is False

@@ -252,6 +252,7 @@ def test_followups_command(fresh_db: sqlite_utils.Database) -> None:
         "followups upvotes 0",
         "followups stars -5",
         "followups stars ²",
+        "followups upvotes " + "1" * 5000,
     ):
         before = fresh_db.execute("SELECT * FROM follow_options").fetchall()
         reply = run(bad)

@@ -112,7 +112,7 @@ def count(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     elif isinstance(value, str) and value.strip().isdecimal():
-        value = int(value.strip())
+        value = _clamped_int(value.strip())
     if not isinstance(value, int) or value < 0:
         return None
     return min(value, INT_MAX)
