@@ -18,13 +18,14 @@ import sqlite_utils
 from paperbot.bot import ranking
 from paperbot.bot.cards import to_card
 from paperbot.bot.models import HF_DAY_URL, ChannelRef, Digest, PaperCard
-from paperbot.bot.query import QueryError, without_exclusions
+from paperbot.bot.query import QueryError, parse, quote, without_exclusions
 from paperbot.bot.query_prep import prepare
 from paperbot.bot.search import TopicRanking, topic_ranking
 from paperbot.bot.taste_blend import WHY_NEAR, WHY_TOPIC, WHY_TRENDING, TasteView, blend_pick, why
 from paperbot.bot.taste_markers import label_terms
 from paperbot.storage import deliveries, search_index
 from paperbot.storage import papers as paper_store
+from paperbot.storage import votes as vote_store
 
 logger = logging.getLogger(__name__)
 __all__ = ["WHY_TOPIC", "WHY_TRENDING", "DigestBuilder", "build_digest"]
@@ -49,6 +50,7 @@ class Pool:
     matched: dict[str, set[int]] = field(default_factory=dict)
     near: dict[str, list[tuple[float, int]]] = field(default_factory=dict)  # topic -> the rest sharing words
     near_pks: dict[str, set[int]] = field(default_factory=dict)
+    excluded: dict[str, set[int]] = field(default_factory=dict)  # FTS expression -> the papers it finds
     cards: dict[int, PaperCard] = field(default_factory=dict)
     days: tuple[str, ...] = ()
     past: bool = False  # a newer list exists: cards show the counts as of this day, not today's
@@ -104,6 +106,19 @@ class DigestBuilder:
             pool.near[topic] = ranking.topic_order(found.near, pool.trend)
             pool.near_pks[topic] = set(found.near)
         return pool.topics[topic]
+
+    def _excluded(self, pool: Pool, topics: Sequence[str]) -> set[int]:
+        """Papers of the pool carrying a word one of the channel's topics excludes (`moe -vision`): never
+        in its digest, whichever topic or signal would bring them."""
+        found: set[int] = set()
+        for topic in topics:
+            for expression in _exclusions(topic):
+                if expression not in pool.excluded:
+                    pks = [e.pk for e in pool.entries]
+                    hits = vote_store.excluded_pks(self.db, expression, min(pks), max(pks)) if pks else set()
+                    pool.excluded[expression] = hits & pool.by_pk.keys()
+                found |= pool.excluded[expression]
+        return found
 
     def _card(self, pool: Pool, pk: int) -> PaperCard | None:
         if pk not in pool.cards:
@@ -189,7 +204,7 @@ class DigestBuilder:
         orders = [self._topic(pool, topic) for topic in topics]
         marks = {pool.pk_of[i]: m for i, m in (lead or {}).items() if i in pool.pk_of}
         first = [pk for pk in pool.by_trend if pk in marks and pk not in seen][:size]
-        taken, left = seen | set(first), size - len(first)
+        taken, left = seen | set(first) | self._excluded(pool, topics), size - len(first)
         view = self.taste(ref, pool.pk_of, topics) if self.taste is not None else None
         explored: frozenset[int] = frozenset()
         if view is None:
@@ -276,7 +291,16 @@ def with_extras(digest: Digest, listed: int, *, images: bool, past: bool) -> Dig
     return replace(digest, cards=cards, more=more, more_url=url, more_label=label)
 
 
-@functools.lru_cache(maxsize=4096)  # the same few topics label thousands of channels' cards
+@functools.lru_cache(maxsize=4096)  # the same few topics are read for thousands of channels
+def _exclusions(topic: str) -> tuple[str, ...]:
+    """The FTS expressions of the words a topic excludes (built by bot/query.py, never raw text)."""
+    try:
+        return tuple(quote(phrase) for phrase in parse(topic).excluded)
+    except QueryError:
+        return ()
+
+
+@functools.lru_cache(maxsize=4096)
 def _wanted(topic: str) -> str:
     """A topic without its exclusions, for a label: "matches agents", not "matches agents -benchmark"."""
     return without_exclusions(topic)

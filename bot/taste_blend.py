@@ -41,7 +41,7 @@ class TasteView:
 
     scores: Mapping[int, float]  # normalised: the best candidate is 1
     like: Mapping[int, tuple[str, int]] = field(default_factory=dict)  # pk -> (liked title, 👍 count)
-    vetoed: Set[int] = frozenset()  # papers carrying a word the channel excluded, or already liked
+    vetoed: Set[int] = frozenset()  # papers the channel already liked: taste never offers them again
     novelty: Mapping[int, float] = field(default_factory=dict)  # pk -> 1 - closeness to what it saw; empty:
     # the channel knows enough, no exploring
     liked: int = 0  # papers the channel liked

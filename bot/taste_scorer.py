@@ -16,7 +16,7 @@ import sqlite_utils
 from paperbot.bot import taste, taste_markers
 from paperbot.bot.digest import DigestBuilder
 from paperbot.bot.models import ChannelRef
-from paperbot.bot.query import QueryError, parse, quote
+from paperbot.bot.query import QueryError, parse
 from paperbot.bot.taste_blend import EXPLORE_UNTIL_LIKED, LIKE_THRESHOLD, TasteView, normalise
 from paperbot.storage import votes as vote_store
 
@@ -51,7 +51,6 @@ class TasteScorer:
         self._titles: dict[str, str] = {}
         self._book: taste_markers.TermBook | None = None  # papers' terms, for markers
         self._indexes: dict[tuple[str, ...], taste.Index] = {}
-        self._vetoes: dict[tuple[str, tuple[int, int]], set[int]] = {}
         self._pool_sims: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
         self._topic_sims: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, float]] = {}
         # Every paper vectorized so far, as postings, and each paper's close neighbours among them: which
@@ -141,24 +140,6 @@ class TasteScorer:
             self._indexes[ids] = taste.index(self.vectors(list(ids)))
         return self._indexes[ids]
 
-    def _vetoed(self, topics: Sequence[str], pks: Sequence[int]) -> set[int]:
-        """Papers of the pool carrying a word one of the channel's topics excludes (`moe -vision`)."""
-        if not pks:
-            return set()
-        span = (min(pks), max(pks))
-        vetoed: set[int] = set()
-        for topic in topics:
-            try:
-                excluded = parse(topic).excluded
-            except QueryError:
-                continue
-            for phrase in excluded:
-                key = (quote(phrase), span)
-                if key not in self._vetoes:
-                    self._vetoes[key] = vote_store.excluded_pks(self.db, key[0], *span)
-                vetoed |= self._vetoes[key]
-        return vetoed & set(pks)
-
     def _sims(self, ids: tuple[str, ...]) -> taste.Similarities:
         """Each paper's similarities to the pool, computed once per pool whichever channels voted on it."""
         cache = self._pool_sims.setdefault(ids, {})
@@ -217,8 +198,7 @@ class TasteScorer:
         novelty = (
             {pk_of[paper]: 1.0 - min(1.0, s.familiar) for paper, s in scored.items()} if exploring else {}
         )
-        vetoed = frozenset(self._vetoed(topics, list(pk_of.values())) | liked)
-        return TasteView(scores, like, vetoed, novelty, len(profile.liked), carries)
+        return TasteView(scores, like, frozenset(liked), novelty, len(profile.liked), carries)
 
 
 def tasted_builder(db: sqlite_utils.Database) -> DigestBuilder:

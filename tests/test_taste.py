@@ -168,6 +168,18 @@ def test_taste_never_brings_an_excluded_word(db: sqlite_utils.Database) -> None:
     assert excluded and not any(is_quant(p) for p in excluded)
 
 
+def test_an_excluded_word_is_never_in_a_digest_with_or_without_votes(db: sqlite_utils.Database) -> None:
+    # "-humanoid" in one topic keeps every humanoid paper out, though they top the day's trending list and
+    # the channel has not voted: the digest is the three quantization matches, and nothing to fill it.
+    topics = ("robot -humanoid", "quantization")
+    digest = build_digest(
+        db, REF, "2026-06-10", size=5, topics=topics, skip_sent=False, taste=TasteScorer(db)
+    )
+    assert [is_quant(c.arxiv_id) for c in digest.cards] == [True] * 3
+    cast_vote(db, REF, "2606.10000", "ana", 1, toggle=False)
+    assert all(is_quant(p) for p in digest_ids(db, topics=topics))
+
+
 def test_one_member_voting_down_everything_does_not_wreck_it(db: sqlite_utils.Database) -> None:
     for n in range(3):
         cast_vote(db, REF, f"2606.1{n:04d}", "ana", 1, toggle=True)
