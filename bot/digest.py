@@ -228,7 +228,7 @@ class DigestBuilder:
             nonlocal top
             if top is None:
                 shown = (p for p in pool.by_trend if p not in taken and p not in vetoed)
-                top = set(first) | set(itertools.islice(shown, len(chosen)))
+                top = set(first) | set(itertools.islice(shown, len(chosen) - len(first)))
             return pk in top
 
         cards = []
@@ -253,9 +253,11 @@ class DigestBuilder:
         note = ""
         sharing = any(c.why.startswith(WHY_NEAR) for c in cards)
         if view is None:
-            rest = "shares some of their words or is trending" if sharing else "is trending"
+            rest = "partly matches them or is trending" if sharing else "is trending"
         else:
-            rest = ("their words, " if sharing else "") + "this channel's votes and trending suggest"
+            rest = (
+                "partly matches them, or what " if sharing else ""
+            ) + "this channel's votes and trending suggest"
         if topics:
             hits = sum(1 for c in cards if c.matched_topics)
             if hits == 0:

@@ -31,7 +31,7 @@ WHY_TRENDING = "trending"
 WHY_EXPLORE = "something different, to learn your taste"
 WHY_VOTES = "suggested by this channel's votes"  # taste chose it, far down the trending order
 WHY_SHARES = "with papers you liked"  # after "shares “GRPO”, “policy optimization”"
-WHY_NEAR = "shares words with"  # + the topics it shares some words with, without matching them
+WHY_NEAR = "partly matches"  # + the topics whose words (or their stems) it has some of, not enough to match
 LIKE_THRESHOLD = 0.12  # similarity to a liked paper below this is not called "like ..."
 
 
@@ -116,7 +116,7 @@ def why(
 ) -> str:
     """The few words a card says about why it is there: every part of it true of that paper. `shares`: the
     words, as the card writes them, it has in common with many of the channel's liked papers; `near`: the
-    topics it shares some words with without matching them; `trending`: whether it is among the day's top
+    topics it partly matches; `trending`: whether it is among the day's top
     papers, as many as the digest has cards (asked only when nothing else explains the card)."""
     if explored and not matched_topics:
         return WHY_EXPLORE  # chosen to learn from: a likeness it happens to have is not why it is here
@@ -130,5 +130,5 @@ def why(
     elif shares and not matched_topics:
         parts.append("shares " + ", ".join(f"“{word}”" for word in shares) + f" {WHY_SHARES}")
     elif near and not matched_topics:
-        parts.append(f"{WHY_NEAR} " + ", ".join(f"“{topic}”" for topic in near))
+        parts.append(f"{WHY_NEAR} " + ", ".join(near))
     return "; ".join(parts) or (WHY_TRENDING if trending() else WHY_VOTES)

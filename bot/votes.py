@@ -38,6 +38,14 @@ def valid_paper_id(text: str) -> str | None:
     return candidate if len(candidate) <= 40 and ARXIV_ID.fullmatch(candidate) else None
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def cast_vote(
     db: sqlite_utils.Database, ref: ChannelRef, paper_id: str, user: str, value: int, *, toggle: bool
 ) -> Reply:
@@ -46,8 +54,10 @@ def cast_vote(
     checked = valid_paper_id(paper_id)
     if checked is None:
         return error("That button or id does not name a paper; nothing was recorded.")
-    if not user or len(user) > MAX_USER:
-        return error("A vote needs the name of who cast it; nothing was recorded.")
+    # Platform user ids are short and printable; a name typed for the CLI is held to the same (no line
+    # breaks, no undecodable bytes, which surface as lone surrogates).
+    if not user or len(user) > MAX_USER or not user.isprintable() or not _encodable(user):
+        return error("A vote needs the name of who cast it, in printable text; nothing was recorded.")
     paper = paper_store.get_paper(db, checked)
     if paper is None:
         return error(f"{checked} is not in this bot's archive; nothing was recorded.")
@@ -120,12 +130,13 @@ SHOWN_TERMS = 6  # words per line of /papers taste
 
 
 def _as_printed(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
-    """Up to SHOWN_TERMS of `terms`, each as some text prints it (lowercased), skipping any none does."""
+    """Up to SHOWN_TERMS of `terms`, each as some text prints it ("KV cache"), skipping any none does."""
     shown: list[str] = []
     for term in terms:
         written = next(filter(None, (as_written(term, text) for text in texts)), None)
-        if written and written.lower() not in shown:
-            shown.append(written.lower())
+        if written and written.lower() not in {w.lower() for w in shown}:
+            # An acronym keeps its capitals ("KV cache", "LoRA"); a title's capital initial does not.
+            shown.append(written if any(c.isupper() for c in written[1:]) else written.lower())
         if len(shown) == SHOWN_TERMS:
             break
     return shown

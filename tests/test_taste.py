@@ -110,12 +110,12 @@ def test_a_card_sharing_only_some_topic_words_says_so_not_trending(db: sqlite_ut
         )
         whys = {c.arxiv_id: c.why for c in digest.cards}
         assert sum(1 for p in whys if is_quant(p)) == 3
-        assert all(w == f"{WHY_NEAR} “audio codec quantization”" for p, w in whys.items() if is_quant(p))
+        assert all(w == f"{WHY_NEAR} audio codec quantization" for p, w in whys.items() if is_quant(p))
         assert all(w == WHY_TRENDING for p, w in whys.items() if not is_quant(p))
         rest = (
-            "their words, this channel's votes and trending suggest."
+            "partly matches them, or what this channel's votes and trending suggest."
             if votes
-            else "shares some of their words or is trending."
+            else "partly matches them or is trending."
         )
         assert digest.note.endswith(rest)
 
@@ -153,7 +153,7 @@ def test_a_label_names_a_topic_without_its_exclusions(
     assert labelled and all(
         c.matched_topics in ((topic,), ()) for c in labelled
     )  # the subscription, as stored
-    assert all(c.why in (f"matches {label}", f"{WHY_NEAR} “{label}”") for c in labelled)
+    assert all(c.why in (f"matches {label}", f"{WHY_NEAR} {label}") for c in labelled)
     # Read as search reads it: a quoted phrase excludes nothing, and "-author:" is an author filter.
     assert without_exclusions('"agents -benchmark"') == '"agents -benchmark"'
     assert without_exclusions("llm -author:smith") == "llm -author:smith"
@@ -219,6 +219,8 @@ def test_votes_toggle_change_and_clear(db: sqlite_utils.Database) -> None:
         ("2606.10000; DROP TABLE votes", "ana", "does not name a paper"),
         ("<!channel>", "ana", "does not name a paper"),
         ("2606.10000", "", "who cast it"),
+        ("2606.10000", "a\nb", "who cast it"),
+        ("2606.10000", "\udcff", "who cast it"),  # an undecodable byte on the command line
     ],
 )
 def test_bad_votes_change_nothing(db: sqlite_utils.Database, paper: str, user: str, message: str) -> None:

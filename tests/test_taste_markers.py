@@ -192,7 +192,7 @@ def test_each_liked_paper_gives_a_card_back_to_the_best_guesses(liked: int, expl
 
 def test_taste_summary_names_what_the_liked_papers_share(grpo_db: sqlite_utils.Database) -> None:
     lines = taste_summary(grpo_db, REF).splitlines()
-    assert "Its liked papers share: grpo" in lines
+    assert "Its liked papers share: GRPO" in lines  # as the papers print it
 
 
 def test_labels_skip_stop_words_spaced_dashes_and_repeats() -> None:

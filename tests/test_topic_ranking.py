@@ -85,7 +85,7 @@ def test_digest_leads_with_matches_then_near_papers_never_labelled_matches(
     assert digest.cards[0].matched_topics == ("self-driving cars",)
     near = digest.cards[1]
     # It shares "driving": it says so, and is neither claimed a match nor "trending" (the day's least but one).
-    assert near.matched_topics == () and near.why == f"{WHY_NEAR} “self-driving cars”"
+    assert near.matched_topics == () and near.why == f"{WHY_NEAR} self-driving cars"
     assert digest.cards[2].why == WHY_TRENDING
     query, _ = prepare(fresh_db, "self-driving cars")
     assert not strengths(fresh_db, query, [2])[2].matches
