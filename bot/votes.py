@@ -38,14 +38,6 @@ def valid_paper_id(text: str) -> str | None:
     return candidate if len(candidate) <= 40 and ARXIV_ID.fullmatch(candidate) else None
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def cast_vote(
     db: sqlite_utils.Database, ref: ChannelRef, paper_id: str, user: str, value: int, *, toggle: bool
 ) -> Reply:
@@ -55,8 +47,8 @@ def cast_vote(
     if checked is None:
         return error("That button or id does not name a paper; nothing was recorded.")
     # Platform user ids are short and printable; a name typed for the CLI is held to the same (no line
-    # breaks, no undecodable bytes, which surface as lone surrogates).
-    if not user or len(user) > MAX_USER or not user.isprintable() or not _encodable(user):
+    # breaks, no undecodable bytes: those surface as lone surrogates, which are not printable).
+    if not user or len(user) > MAX_USER or not user.isprintable():
         return error("A vote needs the name of who cast it, in printable text; nothing was recorded.")
     paper = paper_store.get_paper(db, checked)
     if paper is None:
